@@ -1,0 +1,27 @@
+import tsconfigPaths from 'vite-tsconfig-paths';
+import { defineConfig } from 'vitest/config';
+
+// One config, separate projects: unit specs are pure and fast; broker suites run serially against the
+// real RabbitMQ (they share one broker, so files must not interleave).
+export default defineConfig({
+  plugins: [tsconfigPaths()],
+  test: {
+    globals: true,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['{apps,libs}/**/*.spec.ts', 'test/unit/**/*.spec.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'int',
+          include: ['test/integration/**/*.int-spec.ts', 'test/e2e/**/*.e2e-spec.ts'],
+          fileParallelism: false,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+    ],
+  },
+});
