@@ -1,0 +1,196 @@
+/**
+ * What users pass to `TaskQueueModule.forRoot()`. Every default lives in `TASK_QUEUE_DEFAULTS`, and
+ * `resolveOptions()` is the only place that applies them and validates the result.
+ */
+
+/** AMQP exchange types Celeriac declares. */
+export type ExchangeType = 'direct' | 'topic' | 'fanout';
+
+/** RabbitMQ queue types. `classic` is what Celery declares; `quorum` is replicated (RabbitMQ ≥ 3.8). */
+export type QueueType = 'classic' | 'quorum';
+
+/** A queue to declare (Celery's `task_queues` entry). */
+export interface QueueOptions {
+  /** Queue name, e.g. `'celery'` or `'hipri'`. */
+  name: string;
+  /**
+   * Exchange the queue is bound to.
+   * @defaultValue the queue name (Celery's default: a direct exchange named after the queue)
+   */
+  exchange?: string;
+  /** @defaultValue `'direct'` */
+  exchangeType?: ExchangeType;
+  /**
+   * Binding keys from `exchange` to this queue. A topic exchange takes patterns (`'media.#'`).
+   * @defaultValue `[name]` (ignored by fanout exchanges)
+   */
+  bindingKeys?: readonly string[];
+  /** @defaultValue `'classic'`, exactly as Celery declares its queues */
+  type?: QueueType;
+  /**
+   * Extra queue arguments (`x-max-priority`, `x-delivery-limit`, ...). RabbitMQ refuses to redeclare a
+   * queue with different arguments, so these must match what already exists on the broker.
+   * @defaultValue `{}`
+   */
+  arguments?: Readonly<Record<string, unknown>>;
+}
+
+/** Where a task goes: any subset; what is missing comes from the queue. */
+export interface RouteTarget {
+  queue?: string;
+  exchange?: string;
+  routingKey?: string;
+}
+
+/**
+ * Task routes, like Celery's `task_routes`: keys are task names or globs (`'media.*'`, `'*.reports'`),
+ * values where matching tasks go. The first matching key wins, in insertion order; an explicit option on
+ * `send()` wins over any route.
+ */
+export type TaskRoutes = Readonly<Record<string, RouteTarget | string>>;
+
+/** Options of the worker side (`TaskQueueServer`). */
+export interface WorkerOptions {
+  /**
+   * Queues to consume, by name (`-Q a,b`). Each must be declared in `queues` or be the default queue.
+   * @defaultValue `[defaultQueue]`
+   */
+  queues?: readonly string[];
+  /**
+   * How many tasks run at once in this process.
+   * @defaultValue `10`
+   */
+  concurrency?: number;
+  /**
+   * Unacked deliveries the broker may push to each consumer. Tasks beyond `concurrency` wait in memory,
+   * so keep it small for long tasks.
+   * @defaultValue `concurrency`
+   */
+  prefetch?: number;
+  /**
+   * How long `close()` (SIGTERM) lets running tasks finish before closing; unfinished ones stay unacked and
+   * the broker redelivers them.
+   * @defaultValue `10_000`
+   */
+  shutdownGraceMs?: number;
+  /**
+   * Node name in results, events and `origin` headers, like Celery's `-n`.
+   * @defaultValue `celeriac@<hostname>`
+   */
+  nodeName?: string;
+}
+
+export interface TaskQueueOptions {
+  /**
+   * Broker URL, or several for failover.
+   * @defaultValue `'amqp://guest:guest@127.0.0.1:5672'`
+   */
+  url?: string | readonly string[];
+  /** @defaultValue `10` (RabbitMQ's docs advise 5–20 s) */
+  heartbeatSeconds?: number;
+  /** How long to wait between reconnect attempts. @defaultValue `1_000` */
+  reconnectDelayMs?: number;
+  /** TCP connect timeout. @defaultValue `5_000` */
+  connectTimeoutMs?: number;
+  /**
+   * Queue for tasks with no route and no `queue` option (Celery's `task_default_queue`).
+   * @defaultValue `'celery'`
+   */
+  defaultQueue?: string;
+  /**
+   * Queues to declare. The default queue is added as Celery declares it (classic, durable, no arguments)
+   * unless it is listed here.
+   * @defaultValue `[]`
+   */
+  queues?: readonly QueueOptions[];
+  /** @defaultValue `{}` */
+  routes?: TaskRoutes;
+  /**
+   * Declare a queue named in `send({ queue })` that is not configured, as Celery's
+   * `task_create_missing_queues` does (direct exchange and routing key named after the queue).
+   * @defaultValue `true`
+   */
+  createMissingQueues?: boolean;
+  /**
+   * How long `send()` waits for the broker to confirm a task before it rejects.
+   * @defaultValue `10_000`
+   */
+  publishTimeoutMs?: number;
+  /**
+   * Largest encoded task body accepted, in bytes, checked before parsing by workers and before
+   * publishing by clients.
+   * @defaultValue `1_048_576` (1 MiB)
+   */
+  maxPayloadBytes?: number;
+  /** Worker-side options; used only by processes that run `TaskQueueServer`. */
+  worker?: WorkerOptions;
+}
+
+/** Defaults, in one place. `resolveOptions()` reads them; nothing else does. */
+export const TASK_QUEUE_DEFAULTS = {
+  url: 'amqp://guest:guest@127.0.0.1:5672',
+  heartbeatSeconds: 10,
+  reconnectDelayMs: 1_000,
+  connectTimeoutMs: 5_000,
+  defaultQueue: 'celery',
+  createMissingQueues: true,
+  publishTimeoutMs: 10_000,
+  maxPayloadBytes: 1_048_576,
+  exchangeType: 'direct',
+  queueType: 'classic',
+  concurrency: 10,
+  shutdownGraceMs: 10_000,
+} as const;
+
+/** A queue with every field decided. */
+export interface ResolvedQueue {
+  readonly name: string;
+  readonly exchange: string;
+  readonly exchangeType: ExchangeType;
+  readonly bindingKeys: readonly string[];
+  readonly type: QueueType;
+  readonly arguments: Readonly<Record<string, unknown>>;
+}
+
+/** Where to publish one task, with every field decided. Built by the task router. */
+export interface ResolvedRoute {
+  /** The queue the task is meant for, or `null` when an exchange and routing key were given without one. */
+  readonly queue: string | null;
+  /** May be `''`, the default exchange, which routes to the queue named by the routing key. */
+  readonly exchange: string;
+  readonly routingKey: string;
+  /**
+   * A queue to declare before publishing: set only for a queue that is not in the resolved options, under
+   * `createMissingQueues` (the configured ones are declared up front).
+   */
+  readonly declare: ResolvedQueue | null;
+}
+
+export interface ResolvedWorkerOptions {
+  readonly queues: readonly string[];
+  readonly concurrency: number;
+  readonly prefetch: number;
+  readonly shutdownGraceMs: number;
+  readonly nodeName: string;
+}
+
+/** Options after `resolveOptions()`: defaults applied, validated, frozen. */
+export interface ResolvedTaskQueueOptions {
+  readonly urls: readonly string[];
+  readonly heartbeatSeconds: number;
+  readonly reconnectDelayMs: number;
+  readonly connectTimeoutMs: number;
+  readonly defaultQueue: string;
+  /**
+   * Every queue by name: the default queue first (as Celery declares it, unless configured), the configured
+   * ones, then, under `createMissingQueues`, unconfigured queues named by `routes` or `worker.queues`, shaped
+   * as Celery's missing queues. A read-only map at run time too.
+   */
+  readonly queues: ReadonlyMap<string, ResolvedQueue>;
+  /** Routes in match order, keys kept as given (exact names or globs), string targets as `{ queue }`. */
+  readonly routes: readonly (readonly [pattern: string, target: RouteTarget])[];
+  readonly createMissingQueues: boolean;
+  readonly publishTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly worker: ResolvedWorkerOptions;
+}
