@@ -1,0 +1,55 @@
+/**
+ * Celeriac: Celery-grade background tasks for NestJS on RabbitMQ, speaking Celery message protocol 2.
+ * This barrel is the public surface; anything not exported here is internal.
+ */
+export { TaskQueueModule } from './task-queue.module.js';
+export type { TaskQueueModuleExtras } from './task-queue.module-definition.js';
+export { TASK_TRANSPORT } from './task-queue.constants.js';
+export { TaskQueueRuntime } from './task-queue.runtime.js';
+
+export { TASK_QUEUE_DEFAULTS } from './options/task-queue-options.js';
+export type {
+  ExchangeType,
+  QueueOptions,
+  QueueType,
+  ResolvedTaskQueueOptions,
+  RouteTarget,
+  TaskQueueOptions,
+  TaskRoutes,
+  WorkerOptions,
+} from './options/task-queue-options.js';
+export { resolveOptions } from './options/resolve-options.js';
+
+export { Task } from './decorators/task.decorator.js';
+export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
+export { TaskRegistry } from './discovery/task-registry.js';
+
+export { TaskClient } from './client/task-client.js';
+export type { SendOptions } from './client/send-options.js';
+export { defineTask } from './client/task-ref.js';
+export type { TaskRef } from './client/task-ref.js';
+export { AsyncResult } from './results/async-result.js';
+export type { GetResultOptions } from './results/async-result.js';
+export type { ExceptionInfo, TaskState } from './message/result-message.js';
+
+export { TaskQueueServer } from './worker/task-queue.server.js';
+export type { WorkerStatus } from './worker/task-queue.server.js';
+export { TaskContext } from './worker/task-context.js';
+export { runWorker } from './worker/run-worker.js';
+export type { RunWorkerOptions } from './worker/run-worker.js';
+export { DEAD_LETTER_HEADERS } from './worker/dead-letter.js';
+export { deadLetterQueueName } from './broker/topology.js';
+export { redactUrl } from './broker/redact-url.js';
+
+export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
+export { DuplicateTaskError } from './errors/duplicate-task.error.js';
+export { IllegalStateError } from './errors/illegal-state.error.js';
+export { InvalidOptionsError } from './errors/invalid-options.error.js';
+export { InvalidSendOptionsError } from './errors/invalid-send-options.error.js';
+export { PayloadTooLargeError } from './errors/payload-too-large.error.js';
+export { PublishError } from './errors/publish.error.js';
+export { ResultTimeoutError } from './errors/result-timeout.error.js';
+export { TaskFailedError } from './errors/task-failed.error.js';
+export { TaskRevokedError } from './errors/task-revoked.error.js';
+export { UnknownQueueError } from './errors/unknown-queue.error.js';
+export { UnroutableError } from './errors/unroutable.error.js';

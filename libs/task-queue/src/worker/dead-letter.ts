@@ -1,0 +1,79 @@
+import { deadLetterQueueName } from '../broker/topology.js';
+import type { IncomingMessage, OutgoingMessage } from '../message/amqp-message.js';
+import type { DecodeFailureReason } from '../message/decode-task.js';
+import { toAmqpHeaders } from '../message/header-values.js';
+import type { ExceptionInfo } from '../message/result-message.js';
+
+/** Why a message was dead-lettered: a decode failure, or what the worker decided. */
+export type DeadLetterReason = DecodeFailureReason | 'unknown-task' | 'expired' | 'task-failed';
+
+/** Headers a dead letter carries, in addition to the original ones. */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'x-celeriac-reason',
+  detail: 'x-celeriac-detail',
+  excType: 'x-celeriac-exception-type',
+  excMessage: 'x-celeriac-exception-message',
+  attempts: 'x-celeriac-attempts',
+  queue: 'x-celeriac-original-queue',
+  exchange: 'x-celeriac-original-exchange',
+  routingKey: 'x-celeriac-original-routing-key',
+  deadAt: 'x-celeriac-dead-at',
+} as const;
+
+export interface DeadLetterFacts {
+  readonly queue: string;
+  readonly reason: DeadLetterReason;
+  readonly detail: string;
+  readonly exception: ExceptionInfo | null;
+  /** Runs so far, counting this one. */
+  readonly attempts: number;
+  readonly at: Date;
+}
+
+/**
+ * A copy of the message for `<queue>.dead`: the body byte for byte, the original properties and headers
+ * (integers re-typed as 32-bit so a Python worker can still read them after a replay), and why it died.
+ * We publish a copy rather than `nack` into a DLX because a DLX can only say "rejected", and the stock
+ * `celery` queue must keep Celery's exact arguments (no DLX).
+ */
+export function buildDeadLetter(
+  message: IncomingMessage,
+  facts: DeadLetterFacts,
+): { routingKey: string; message: OutgoingMessage } {
+  const p = message.properties;
+  const original = p.headers ?? {};
+  const headers: Record<string, unknown> = {
+    ...toAmqpHeaders(original),
+    [DEAD_LETTER_HEADERS.reason]: facts.reason,
+    [DEAD_LETTER_HEADERS.detail]: truncate(facts.detail, 1024),
+    [DEAD_LETTER_HEADERS.attempts]: { '!': 'int32', value: facts.attempts },
+    [DEAD_LETTER_HEADERS.queue]: facts.queue,
+    [DEAD_LETTER_HEADERS.exchange]: message.fields.exchange,
+    [DEAD_LETTER_HEADERS.routingKey]: message.fields.routingKey,
+    [DEAD_LETTER_HEADERS.deadAt]: facts.at.toISOString(),
+  };
+  if (facts.exception) {
+    headers[DEAD_LETTER_HEADERS.excType] = facts.exception.excType;
+    headers[DEAD_LETTER_HEADERS.excMessage] = truncate(
+      facts.exception.excMessage.map(String).join(', '),
+      1024,
+    );
+  }
+  const properties: OutgoingMessage['properties'] = {
+    contentType: p.contentType ?? 'application/octet-stream',
+    contentEncoding: p.contentEncoding ?? 'binary',
+    headers,
+    deliveryMode: 2,
+  };
+  if (p.correlationId !== undefined) properties.correlationId = p.correlationId;
+  if (p.replyTo !== undefined) properties.replyTo = p.replyTo;
+  if (p.priority !== undefined) properties.priority = p.priority;
+  return {
+    routingKey: deadLetterQueueName(facts.queue),
+    message: { content: message.content, properties },
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,109 @@
+import { Logger } from '@nestjs/common';
+import type { BrokerConnection } from '../broker/broker-connection.js';
+import { IllegalStateError } from '../errors/illegal-state.error.js';
+import type { ResolvedQueue, ResolvedWorkerOptions } from '../options/task-queue-options.js';
+import { QueueConsumer } from './queue-consumer.js';
+import type { TaskRunner } from './task-runner.js';
+import { errorStack } from '../errors/error-text.js';
+
+/** Lifecycle of a worker's consumers; a union, not booleans, so impossible mixes cannot exist. */
+export type ConsumerState = 'idle' | 'starting' | 'running' | 'draining' | 'closed';
+
+/**
+ * Starts one `QueueConsumer` per queue and feeds deliveries to the runner. `close()` is Celery's warm
+ * shutdown: cancel the consumers, let running tasks finish within the grace period, give back what has
+ * not started, then close the channels (anything still unacked is redelivered by the broker).
+ */
+export class TaskConsumer {
+  private readonly logger = new Logger(TaskConsumer.name);
+  private readonly consumers: QueueConsumer[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private state: ConsumerState = 'idle';
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly connection: BrokerConnection,
+    private readonly queues: readonly ResolvedQueue[],
+    private readonly options: ResolvedWorkerOptions,
+    private readonly runner: TaskRunner,
+    private readonly connectTimeoutMs: number,
+  ) {}
+
+  get status(): ConsumerState {
+    return this.state;
+  }
+
+  /** True when every queue has a consumer attached on the broker right now. */
+  get isConsuming(): boolean {
+    return this.state === 'running' && this.consumers.every((c) => c.isConsuming);
+  }
+
+  /** Deliveries received and not yet settled (running, waiting for an eta or a slot). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle')
+      throw new IllegalStateError(`Cannot start a worker that is ${this.state}`);
+    this.state = 'starting';
+    await this.connection.waitForConnect(this.connectTimeoutMs);
+    for (const queue of this.queues) {
+      const consumer = new QueueConsumer(
+        this.connection,
+        queue,
+        this.options.prefetch,
+        (delivery) => {
+          const work = this.runner.handle(delivery).catch((err: unknown) => {
+            // The runner settles every delivery itself; reaching this is a bug, and the message stays
+            // unacked until its channel closes, so the broker redelivers it.
+            this.logger.error(`Unexpected error handling a delivery: ${errorStack(err)}`);
+          });
+          this.inFlight.add(work);
+          void work.finally(() => this.inFlight.delete(work));
+        },
+      );
+      this.consumers.push(consumer);
+      await consumer.start();
+    }
+    this.state = 'running';
+  }
+
+  /** Idempotent: every call gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  private async drainAndClose(): Promise<void> {
+    this.state = 'draining';
+    await Promise.all(this.consumers.map((c) => c.stopIntake())); // 1. no new deliveries
+    this.runner.stopStarting(); //                                     2. give back what has not started
+    const drained = await settleWithin([...this.inFlight], this.options.shutdownGraceMs); // 3. let running tasks finish
+    if (!drained) {
+      this.logger.warn(
+        `Shutdown grace of ${this.options.shutdownGraceMs} ms is over with ${this.runner.activeCount} task(s) still running; ` +
+          'aborting their signals and leaving them unacked for the broker to redeliver (their promises may still run)',
+      );
+      this.runner.abortRunning('worker shutdown');
+    }
+    await Promise.all(this.consumers.map((c) => c.close())); //         4. close channels
+    this.state = 'closed';
+  }
+}
+
+/** Resolves true when every promise settled within `ms`, false otherwise. */
+async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<boolean> {
+  if (promises.length === 0) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, ms);
+  });
+  try {
+    return await Promise.race([Promise.allSettled(promises).then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,60 @@
+import { BaseRpcContext } from '@nestjs/microservices';
+import type { IncomingFields } from '../message/amqp-message.js';
+import type { TaskMessage } from '../message/task-message.js';
+
+/**
+ * What a handler knows about the task it runs. Passed as the handler's last argument; also the Nest
+ * RPC context of the call, so interceptors and `@Ctx()` see it.
+ */
+export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
+  /** Task id. */
+  readonly id: string;
+  /** Task name. */
+  readonly name: string;
+  /** How many times this task was already retried (0 on the first run). */
+  readonly retries: number;
+  /** Keyword arguments as sent (Python's `**kwargs`). */
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  /** Custom headers sent with the task (`send(..., { headers })`, Python's `headers=`). */
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly rootId: string;
+  readonly parentId: string | null;
+  readonly groupId: string | null;
+  readonly eta: Date | null;
+  readonly expires: Date | null;
+  /** True when the broker delivered this message before (a worker died or a channel closed mid-task). */
+  readonly redelivered: boolean;
+  /** Queue the task came from. */
+  readonly queue: string;
+  /** This worker's node name. */
+  readonly hostname: string;
+
+  constructor(
+    message: TaskMessage,
+    fields: IncomingFields,
+    queue: string,
+    hostname: string,
+    /** Aborted when the task must stop: worker shutdown past its grace period, or a time limit. */
+    readonly signal: AbortSignal,
+  ) {
+    super([message, fields]);
+    this.id = message.id;
+    this.name = message.task;
+    this.retries = message.retries;
+    this.kwargs = message.kwargs;
+    this.headers = message.extraHeaders;
+    this.rootId = message.rootId;
+    this.parentId = message.parentId;
+    this.groupId = message.groupId;
+    this.eta = message.eta;
+    this.expires = message.expires;
+    this.redelivered = fields.redelivered;
+    this.queue = queue;
+    this.hostname = hostname;
+  }
+
+  /** The decoded message, for what the fields above do not cover. */
+  get message(): TaskMessage {
+    return this.args[0];
+  }
+}

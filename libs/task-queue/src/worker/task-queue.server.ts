@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { TaskRegistry } from '../discovery/task-registry.js';
+import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
+import { IllegalStateError } from '../errors/illegal-state.error.js';
+import type { TaskMessage } from '../message/task-message.js';
+import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
+import { TaskQueueRuntime } from '../task-queue.runtime.js';
+import { bindArguments } from './bind-arguments.js';
+import type { TaskContext } from './task-context.js';
+import { TaskConsumer } from './task-consumer.js';
+import { type TaskDispatcher, TaskRunner } from './task-runner.js';
+import { toError } from '../errors/error-text.js';
+
+/** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
+export type WorkerStatus = 'connecting' | 'consuming' | 'draining' | 'closed';
+
+/**
+ * Celeriac's Nest transport strategy: the worker. Consumes the configured queues and dispatches each task
+ * to its `@Task()` handler (or a `@MessagePattern(name, TASK_TRANSPORT)` controller method) through
+ * Nest's handler map and processing hooks. Thin on purpose: the pipeline lives in `TaskRunner`, the
+ * channel lifecycle in `QueueConsumer`.
+ *
+ * @example
+ * const app = await NestFactory.createMicroservice(WorkerModule, {
+ *   useFactory: (server: TaskQueueServer) => ({ strategy: server }),
+ *   inject: [TaskQueueServer],
+ * });
+ * await app.listen();
+ */
+@Injectable()
+export class TaskQueueServer
+  extends Server<Record<string, never>, WorkerStatus>
+  implements CustomTransportStrategy, TaskDispatcher
+{
+  override readonly transportId = TASK_TRANSPORT;
+  private consumer: TaskConsumer | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly ignoredResults = new Set<string>();
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
+    private readonly registry: TaskRegistry,
+    private readonly runtime: TaskQueueRuntime,
+  ) {
+    super();
+  }
+
+  override async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      if (this.consumer) throw new IllegalStateError('TaskQueueServer is already listening');
+      this.registerTasks();
+      this._status$.next('connecting');
+      const worker = this.options.worker;
+      const runner = new TaskRunner(this.runtime.publisher, this, {
+        concurrency: worker.concurrency,
+        maxPayloadBytes: this.options.maxPayloadBytes,
+        nodeName: worker.nodeName,
+      });
+      this.consumer = new TaskConsumer(
+        this.runtime.connections.get('consume'),
+        worker.queues.map((name) => this.queue(name)),
+        worker,
+        runner,
+        this.options.connectTimeoutMs,
+      );
+      await this.consumer.start();
+      this._status$.next('consuming');
+      this.logger.log(
+        `Worker ${worker.nodeName} consuming ${worker.queues.join(', ')} (concurrency ${worker.concurrency}); ` +
+          `tasks: ${[...this.messageHandlers.keys()].sort().join(', ') || 'none'}`,
+      );
+      callback();
+    } catch (err: unknown) {
+      callback(err);
+    }
+  }
+
+  /** Warm shutdown (see `TaskConsumer.close`). Idempotent. */
+  override close(): Promise<void> {
+    this.closing ??= (async () => {
+      this._status$.next('draining');
+      await this.consumer?.close();
+      this._status$.next('closed');
+    })();
+    return this.closing;
+  }
+
+  override on(): never {
+    throw new IllegalStateError(
+      'TaskQueueServer emits no transport events; subscribe to `status` instead',
+    );
+  }
+
+  /** The running consumer (queues, in-flight count, state). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- Server's signature
+  override unwrap<T>(): T {
+    if (!this.consumer)
+      throw new IllegalStateError('TaskQueueServer is not listening yet; call app.listen() first');
+    return this.consumer as T;
+  }
+
+  /** True while every configured queue has a consumer attached on the broker. */
+  get isConsuming(): boolean {
+    return this.consumer?.isConsuming ?? false;
+  }
+
+  isRegistered(task: string): boolean {
+    return this.messageHandlers.has(task);
+  }
+
+  ignoresResult(task: string): boolean {
+    return this.ignoredResults.has(task);
+  }
+
+  invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown> {
+    const handler = this.messageHandlers.get(message.task);
+    if (!handler) return Promise.reject(new IllegalStateError(`No handler for ${message.task}`));
+    return new Promise<unknown>((resolve, reject) => {
+      this.runWithProcessingHooks(ctx, async (end) => {
+        try {
+          const out: unknown = await handler(message, ctx);
+          resolve(isObservable(out) ? await lastValueFrom(out, { defaultValue: undefined }) : out);
+        } catch (err: unknown) {
+          reject(toError(err));
+        } finally {
+          end();
+        }
+      });
+    });
+  }
+
+  /** Adds every discovered `@Task()` to Nest's handler map, next to any `@MessagePattern` ones. */
+  private registerTasks(): void {
+    for (const name of this.registry.names()) {
+      const task = this.registry.get(name);
+      if (!task) continue;
+      if (this.messageHandlers.has(name))
+        throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
+      const { params, ignoreResult } = task.metadata;
+      if (ignoreResult) this.ignoredResults.add(name);
+      const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
+        Promise.resolve(
+          task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
+        );
+      this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
+    }
+  }
+
+  private queue(name: string): ResolvedQueue {
+    const queue = this.options.queues.get(name);
+    if (!queue) throw new IllegalStateError(`Queue "${name}" is not configured`);
+    return queue;
+  }
+}

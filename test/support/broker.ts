@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import amqplib, { type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
+
+/** The broker every suite talks to; CI may point it at a per-run vhost. */
+export const RABBITMQ_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** A name no other test uses, so suites never share queues or exchanges. */
+export function uniqueName(prefix: string): string {
+  return `t-${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * A raw amqplib connection for looking at the broker from outside the library (queue depths, dead
+ * letters, raw publishes). Fails with a message that says how to start RabbitMQ.
+ */
+export class BrokerProbe {
+  private constructor(
+    private readonly connection: ChannelModel,
+    private readonly channel: Channel,
+  ) {}
+
+  static async open(): Promise<BrokerProbe> {
+    let connection: ChannelModel;
+    try {
+      connection = await amqplib.connect(RABBITMQ_URL);
+    } catch (err: unknown) {
+      throw new Error(
+        `Cannot reach RabbitMQ at ${RABBITMQ_URL.replace(/:[^:@/]*@/, ':***@')}: ${String(err)}. ` +
+          `Start it with 'rabbitmq-server -detached && rabbitmqctl await_startup'.`,
+      );
+    }
+    const channel = await connection.createChannel();
+    return new BrokerProbe(connection, channel);
+  }
+
+  /** Messages ready in a queue (0 when it does not exist). */
+  async depth(queue: string): Promise<number> {
+    const ch = await this.connection.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(queue)).messageCount;
+    } catch {
+      return 0;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  async exists(queue: string): Promise<boolean> {
+    const ch = await this.connection.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      await ch.checkQueue(queue);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
+  /** Takes one message (acked) or returns null. */
+  async get(queue: string): Promise<GetMessage | null> {
+    const msg = await this.channel.get(queue, { noAck: true });
+    return msg === false ? null : msg;
+  }
+
+  async publishRaw(
+    queue: string,
+    content: Buffer | string,
+    options: Options.Publish = {},
+  ): Promise<void> {
+    const ch = await this.connection.createConfirmChannel();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ch.sendToQueue(
+          queue,
+          Buffer.isBuffer(content) ? content : Buffer.from(content),
+          options,
+          (err) => {
+            if (err) reject(err instanceof Error ? err : new Error(String(err)));
+            else resolve();
+          },
+        );
+      });
+    } finally {
+      await ch.close();
+    }
+  }
+
+  async declareQueue(
+    queue: string,
+    options: Options.AssertQueue = { durable: true },
+  ): Promise<void> {
+    await this.channel.assertQueue(queue, options);
+  }
+
+  async declareExchange(exchange: string, type: 'direct' | 'topic' | 'fanout'): Promise<void> {
+    await this.channel.assertExchange(exchange, type, { durable: true });
+  }
+
+  async deleteQueues(...queues: string[]): Promise<void> {
+    for (const q of queues) await this.channel.deleteQueue(q);
+  }
+
+  async deleteExchanges(...exchanges: string[]): Promise<void> {
+    for (const e of exchanges) await this.channel.deleteExchange(e);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
