@@ -46,7 +46,7 @@ describe('graceful shutdown on the real broker', () => {
 
   async function start(
     shutdownGraceMs: number,
-  ): Promise<{ worker: TestWorker; tasks: GatedTasks; queue: string }> {
+  ): Promise<{ worker: TestWorker; tasks: GatedTasks; queue: string; producer: TestClient }> {
     const queue = uniqueName('drain');
     queues.push(queue);
     const worker = await startWorker(
@@ -57,11 +57,11 @@ describe('graceful shutdown on the real broker', () => {
       [GatedTasks],
     );
     producer ??= await startClient({ defaultQueue: queue });
-    return { worker, tasks: worker.app.get(GatedTasks), queue };
+    return { worker, tasks: worker.app.get(GatedTasks), queue, producer };
   }
 
   it('lets the running task finish and ack, and gives back the one that had not started', async () => {
-    const { worker, tasks, queue } = await start(10_000);
+    const { worker, tasks, queue, producer } = await start(10_000);
     const statuses: WorkerStatus[] = [];
     worker.server.status.subscribe((s) => statuses.push(s));
     const first = await producer.client.send('gated.work', ['first'], {}, { queue });
@@ -82,7 +82,7 @@ describe('graceful shutdown on the real broker', () => {
   });
 
   it('after the grace period aborts the signal and leaves the task for redelivery', async () => {
-    const { worker, tasks, queue } = await start(300);
+    const { worker, tasks, queue, producer } = await start(300);
     await producer.client.send('gated.work', ['stuck'], {}, { queue, ignoreResult: true });
     await expect.poll(() => tasks.started, { timeout: 5_000 }).toEqual(['stuck']);
 

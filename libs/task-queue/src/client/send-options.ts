@@ -60,6 +60,10 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
   'shadow',
   'timeLimit',
   'softTimeLimit',
+  // Handled by TaskClient (callbacks) and signatures; listed so they are not taken for typos.
+  'link',
+  'linkError',
+  'immutable',
 ]);
 
 /**

@@ -1,23 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
-import { assertQueueTopology } from '../broker/topology.js';
-import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
-import { encodeTask } from '../message/encode-task.js';
-import { TASK_LANG, type TaskMessage } from '../message/task-message.js';
-import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import {
+  asList,
+  linkedSignatures,
+  toWireSignature,
+  type SendWithLinksOptions,
+  type TaskSignature,
+} from '../canvas/task-signature.js';
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import {
+  TASK_LANG,
+  type SignatureWire,
+  type TaskEmbedWire,
+  type TaskMessage,
+} from '../message/task-message.js';
+import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
-import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
+import { GroupResult } from '../results/group-result.js';
 import { RESOLVED_OPTIONS } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
 import { resolveSendOptions, type SendOptions } from './send-options.js';
 import type { TaskRef } from './task-ref.js';
+import { TaskPublisher } from './task-publisher.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
+/** Where a message sits in a workflow. */
+interface Lineage {
+  readonly rootId?: string;
+  readonly groupId?: string;
+  readonly chain?: SignatureWire[];
+}
+
 /**
- * Sends tasks, like Celery's `send_task` / `apply_async`. Resolves only once the broker has confirmed the
- * message (persistent, mandatory), and returns a handle on the result.
+ * Sends tasks, like Celery's `send_task` / `apply_async`, and canvas workflows (`chain`, `group`,
+ * `link`/`linkError` callbacks). Every call resolves only once the broker has confirmed the message
+ * (persistent, mandatory), and returns a handle on the result.
  *
  * @example
  * const result = await tasks.send('articles.incr_read_times', [slug], {}, { countdown: 10 });
@@ -25,15 +44,14 @@ type Kwargs = Readonly<Record<string, unknown>>;
  */
 @Injectable()
 export class TaskClient {
-  private readonly router: TaskRouter;
   private readonly origin = `gen${process.pid}@${hostname()}`;
-  private topologyReady: Promise<void> | undefined;
+  private readonly publisher: TaskPublisher;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
+    @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
-    this.router = createTaskRouter(options);
+    this.publisher = new TaskPublisher(options, runtime.publisher);
   }
 
   /**
@@ -47,37 +65,126 @@ export class TaskClient {
     task: TaskRef<A, R>,
     args: A,
     kwargs?: Kwargs,
-    options?: SendOptions,
+    options?: SendWithLinksOptions,
   ): Promise<AsyncResult<R>>;
   send<R = unknown>(
     task: string,
     args?: readonly unknown[],
     kwargs?: Kwargs,
-    options?: SendOptions,
+    options?: SendWithLinksOptions,
   ): Promise<AsyncResult<R>>;
   async send(
     task: string | TaskRef,
     args: readonly unknown[] = [],
     kwargs: Kwargs = {},
-    options: SendOptions = {},
+    options: SendWithLinksOptions = {},
   ): Promise<AsyncResult> {
     const name = typeof task === 'string' ? task : task.name;
-    const resolved = resolveSendOptions(options, Date.now());
-    const route = this.router.route(name, resolved.route);
-    await this.declareTopology(route.declare);
+    return this.sendOne(name, args, kwargs, options, {});
+  }
 
+  /** Celery's `delay()`: positional args, default options. */
+  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>> {
+    return this.send<R>(task, args);
+  }
+
+  /**
+   * Runs signatures one after another, each receiving the previous result as its first argument
+   * (Celery's `chain(a, b, c)` / `a | b | c`). The steps after the first travel inside the message; the
+   * worker that finishes a step publishes the next. Resolves with the last step's handle; `.parent`
+   * walks back to the first.
+   */
+  async chain<R = unknown>(steps: readonly TaskSignature[]): Promise<AsyncResult<R>> {
+    const [first, ...rest] = steps;
+    if (!first) throw new InvalidSendOptionsError('chain', 'needs at least one signature');
+    const replyTo = await this.replyQueueFor(steps);
+    const now = Date.now();
+    const handles = steps.map((s) => this.runtime.results.track(s.id));
+    handles.forEach((handle, i) => {
+      const previous = handles[i - 1];
+      if (previous) handle.setParent(previous);
+    });
+    for (const s of steps.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
+    const chain = rest.map((s) => toWireSignature(s, replyTo, now)).reverse();
+    try {
+      await this.sendOne(
+        first.task,
+        first.args,
+        first.kwargs,
+        { ...first.options, taskId: first.id },
+        { chain },
+      );
+    } catch (err: unknown) {
+      for (const s of steps) this.runtime.results.untrack(s.id);
+      throw err;
+    }
+    return handles[handles.length - 1] as AsyncResult<R>;
+  }
+
+  /**
+   * Runs signatures in parallel (Celery's `group`). Each member is an ordinary task carrying the group
+   * id; the handle gathers their results in order.
+   */
+  async group<R = unknown>(members: readonly TaskSignature[]): Promise<GroupResult<R>> {
+    if (members.length === 0)
+      throw new InvalidSendOptionsError('group', 'needs at least one signature');
+    const groupId = randomUUID();
+    const results: AsyncResult<R>[] = [];
+    for (const member of members) {
+      results.push(
+        await this.sendOne(
+          member.task,
+          member.args,
+          member.kwargs,
+          { ...member.options, taskId: member.id },
+          { groupId },
+        ),
+      );
+    }
+    return new GroupResult(groupId, results);
+  }
+
+  /**
+   * A handle on a task this client sent, or on a signature it sent as a chain step or callback.
+   * Results come over this process's reply queue, so other processes' tasks never resolve here.
+   */
+  result<R = unknown>(task: string | TaskSignature<R>): AsyncResult<R> {
+    return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);
+  }
+
+  private async sendOne<R>(
+    name: string,
+    args: readonly unknown[],
+    kwargs: Kwargs,
+    options: SendWithLinksOptions,
+    lineage: Lineage,
+  ): Promise<AsyncResult<R>> {
+    // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
+    const { link, linkError, ...sendOptions } = options;
+    const resolved = resolveSendOptions(sendOptions satisfies SendOptions, Date.now());
+    const callbacks = asList(link);
+    const errbacks = asList(linkError);
     const id = resolved.taskId ?? randomUUID();
     const wantsResult = !resolved.ignoreResult;
-    if (wantsResult) await this.runtime.results.start();
+    const replyTo =
+      wantsResult || callbacks.length + errbacks.length > 0 ? await this.replyQueue() : null;
+    const now = Date.now();
+    const embed: TaskEmbedWire = {
+      callbacks:
+        callbacks.length > 0 ? callbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
+      errbacks: errbacks.length > 0 ? errbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
+      chain: lineage.chain ?? null,
+      chord: null,
+    };
     const message: TaskMessage = {
       id,
       task: name,
       args: [...args],
       kwargs: { ...kwargs },
-      embed: { callbacks: null, errbacks: null, chain: null, chord: null },
-      rootId: id,
+      embed,
+      rootId: lineage.rootId ?? id,
       parentId: null,
-      groupId: null,
+      groupId: lineage.groupId ?? null,
       groupIndex: null,
       shadow: resolved.shadow,
       eta: resolved.eta,
@@ -89,54 +196,28 @@ export class TaskClient {
       lang: TASK_LANG,
       extraHeaders: resolved.headers,
       correlationId: id,
-      replyTo: wantsResult ? this.runtime.results.replyQueue : null,
+      replyTo: wantsResult ? replyTo : null,
       priority: resolved.priority,
     };
-    const encoded = encodeTask(message);
-    if (encoded.content.length > this.options.maxPayloadBytes) {
-      throw new PayloadTooLargeError(name, encoded.content.length, this.options.maxPayloadBytes);
-    }
-
-    const handle = wantsResult ? this.runtime.results.track(id) : AsyncResult.ignored(id);
+    // Track before publishing: a fast worker may answer before publish() returns.
+    const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
+    const linked = [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
+    for (const s of linked) this.runtime.results.track(s.id);
     try {
-      await this.runtime.publisher.publish({
-        exchange: route.exchange,
-        routingKey: route.routingKey,
-        message: encoded,
-        mandatory: true,
-        what: `task "${name}" (id ${id})`,
-      });
+      await this.publisher.publish(message, resolved.route);
     } catch (err: unknown) {
-      if (wantsResult) this.runtime.results.untrack(id);
+      for (const taskId of [id, ...linked.map((s) => s.id)]) this.runtime.results.untrack(taskId);
       throw err;
     }
     return handle;
   }
 
-  /** Celery's `delay()`: positional args, default options. */
-  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>> {
-    return this.send<R>(task, args);
+  private async replyQueue(): Promise<string> {
+    await this.runtime.results.start();
+    return this.runtime.results.replyQueue;
   }
 
-  /** Declares the configured queues once per process, as Celery does before its first publish. */
-  private async declareTopology(extra: ResolvedQueue | null): Promise<void> {
-    this.topologyReady ??= this.declareConfiguredQueues().catch((err: unknown) => {
-      this.topologyReady = undefined;
-      throw err;
-    });
-    await this.topologyReady;
-    if (extra) await this.declareQueue(extra);
-  }
-
-  private async declareConfiguredQueues(): Promise<void> {
-    for (const queue of this.options.queues.values()) await this.declareQueue(queue);
-  }
-
-  private async declareQueue(queue: ResolvedQueue): Promise<void> {
-    const publisher = this.runtime.publisher;
-    await publisher.ensureTopology(`queue:${queue.name}`, (channel) =>
-      assertQueueTopology(channel, queue),
-    );
-    publisher.markExchangeKnown(queue.exchange);
+  private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
+    return steps.some((s) => s.options.ignoreResult !== true) ? this.replyQueue() : null;
   }
 }

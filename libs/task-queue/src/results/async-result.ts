@@ -17,6 +17,9 @@ export class AsyncResult<R = unknown> {
   private currentState: TaskState = 'PENDING';
   private final: ResultMessage | null = null;
   private readonly waiters = new Set<() => void>();
+  private parentResult: AsyncResult | null = null;
+  /** When the handle started waiting (for the backend's stale-entry sweep). */
+  readonly createdAt = Date.now();
 
   constructor(
     /** Task id. */
@@ -27,6 +30,16 @@ export class AsyncResult<R = unknown> {
   /** A handle for a task sent with `ignoreResult`: it knows its id, and `get()` refuses to wait. */
   static ignored<R = unknown>(id: string): AsyncResult<R> {
     return new AsyncResult<R>(id, true);
+  }
+
+  /** The previous step when this is a step of a chain (Celery's `.parent`), else null. */
+  get parent(): AsyncResult | null {
+    return this.parentResult;
+  }
+
+  /** @internal Set by the client when it sends a chain. */
+  setParent(parent: AsyncResult): void {
+    this.parentResult = parent;
   }
 
   /** Last known state: PENDING until the worker reports. */

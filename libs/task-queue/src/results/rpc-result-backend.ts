@@ -3,11 +3,15 @@ import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { BrokerConnections } from '../broker/broker-connections.js';
-import { assertReplyQueue } from '../broker/topology.js';
+import { REPLY_QUEUE_EXPIRES_MS, assertReplyQueue } from '../broker/topology.js';
 import { decodeResult } from '../message/decode-result.js';
 import { READY_STATES } from '../message/result-message.js';
 import { AsyncResult } from './async-result.js';
 import { errorMessage } from '../errors/error-text.js';
+
+const SWEEP_INTERVAL_MS = 60_000;
+/** How many finished handles stay findable by id. */
+const FINISHED_KEPT = 10_000;
 
 /**
  * Celery's `rpc://` result backend, client side: one reply queue per process, named like Python's
@@ -20,8 +24,14 @@ export class RpcResultBackend {
   /** Name of this process's reply queue (the `reply_to` of every task it sends). */
   readonly replyQueue = randomUUID();
   private readonly inFlight = new Map<string, AsyncResult>();
+  /**
+   * Handles whose final state arrived, newest last, so `track(id)` after the fact (a callback's result,
+   * a chain step asked for later) still finds the outcome. Bounded: the oldest are forgotten first.
+   */
+  private readonly finished = new Map<string, AsyncResult>();
   private channel: ChannelWrapper | undefined;
   private started: Promise<void> | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connections: BrokerConnections,
@@ -31,12 +41,25 @@ export class RpcResultBackend {
   /** Declares and consumes the reply queue once; resolves when replies can be received. */
   start(): Promise<void> {
     this.started ??= this.open();
+    this.sweeper ??= setInterval(() => {
+      this.sweep(Date.now());
+    }, SWEEP_INTERVAL_MS).unref();
     return this.started;
+  }
+
+  /**
+   * Forgets handles older than the reply queue's own expiry: a callback that never ran (its parent
+   * failed) or a task whose worker never answered would otherwise stay in the map for ever.
+   */
+  sweep(now: number): void {
+    for (const [id, handle] of this.inFlight) {
+      if (now - handle.createdAt > REPLY_QUEUE_EXPIRES_MS) this.inFlight.delete(id);
+    }
   }
 
   /** A handle that will receive this task's replies. */
   track<R>(taskId: string): AsyncResult<R> {
-    const existing = this.inFlight.get(taskId);
+    const existing = this.inFlight.get(taskId) ?? this.finished.get(taskId);
     if (existing) return existing as AsyncResult<R>;
     const handle = new AsyncResult<R>(taskId);
     this.inFlight.set(taskId, handle);
@@ -46,6 +69,7 @@ export class RpcResultBackend {
   /** Forget a handle, e.g. after its publish failed. */
   untrack(taskId: string): void {
     this.inFlight.delete(taskId);
+    this.finished.delete(taskId);
   }
 
   /** Tasks sent by this process whose final state has not arrived yet. */
@@ -54,6 +78,8 @@ export class RpcResultBackend {
   }
 
   async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     const channel = this.channel;
     this.channel = undefined;
     this.started = undefined;
@@ -98,6 +124,12 @@ export class RpcResultBackend {
     const handle = this.inFlight.get(result.taskId);
     if (!handle) return; // a reply for a task nobody waits for (ignored result, or a callback's result)
     handle.settle(result);
-    if (READY_STATES.has(result.status)) this.inFlight.delete(result.taskId);
+    if (!READY_STATES.has(result.status)) return;
+    this.inFlight.delete(result.taskId);
+    this.finished.set(result.taskId, handle);
+    if (this.finished.size > FINISHED_KEPT) {
+      const oldest = this.finished.keys().next();
+      if (!oldest.done) this.finished.delete(oldest.value);
+    }
   }
 }

@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { TaskPublisher } from '../client/task-publisher.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
@@ -54,10 +56,12 @@ export class TaskQueueServer
       this.registerTasks();
       this._status$.next('connecting');
       const worker = this.options.worker;
-      const runner = new TaskRunner(this.runtime.publisher, this, {
+      const publisher = this.runtime.publisher;
+      const runner = new TaskRunner(publisher, new TaskPublisher(this.options, publisher), this, {
         concurrency: worker.concurrency,
         maxPayloadBytes: this.options.maxPayloadBytes,
         nodeName: worker.nodeName,
+        origin: `gen${process.pid}@${hostname()}`,
       });
       this.consumer = new TaskConsumer(
         this.runtime.connections.get('consume'),

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Publisher } from '../client/publisher.js';
+import type { TaskPublisher } from '../client/task-publisher.js';
 import { decodeTask, type DecodeFailureReason } from '../message/decode-task.js';
 import { encodeResult } from '../message/encode-result.js';
 import {
@@ -13,6 +14,7 @@ import type { ExceptionInfo, TaskState } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import { buildDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from './queue-consumer.js';
 import { TaskContext } from './task-context.js';
 import { errorMessage } from '../errors/error-text.js';
@@ -29,6 +31,8 @@ export interface TaskRunnerOptions {
   readonly concurrency: number;
   readonly maxPayloadBytes: number;
   readonly nodeName: string;
+  /** `origin` header of the messages this worker publishes (`gen<pid>@<host>`). */
+  readonly origin: string;
 }
 
 /** What happened to one delivery; for metrics and tests. */
@@ -47,14 +51,23 @@ export class TaskRunner {
   private readonly holds = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   private stopping = false;
 
+  private readonly followUps: FollowUpPublisher;
+
   constructor(
     private readonly publisher: Publisher,
+    tasks: TaskPublisher,
     private readonly dispatcher: TaskDispatcher,
     private readonly options: TaskRunnerOptions,
     private readonly onOutcome: (outcome: TaskOutcome, task: string | null) => void = () =>
       undefined,
   ) {
     this.slots = new ConcurrencyLimiter(options.concurrency);
+    this.followUps = new FollowUpPublisher(tasks, options.origin, (taskId, replyTo, exception) =>
+      this.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
+        info: exception,
+        traceback: null,
+      }),
+    );
   }
 
   /** Tasks whose handler is running now. */
@@ -159,7 +172,9 @@ export class TaskRunner {
     if (failure === null) {
       const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
       try {
-        if (wantsResult) await this.reply(message, 'SUCCESS', value ?? null, null);
+        // Follow-ups go out before the result, as in Celery, so the result can name them as children.
+        const children = await this.followUps.afterSuccess(message, value);
+        if (wantsResult) await this.reply(message, 'SUCCESS', value ?? null, null, children);
         this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
         delivery.ack();
         return { kind: 'succeeded', task: message.task };
@@ -185,6 +200,7 @@ export class TaskRunner {
     );
     try {
       await this.reply(message, 'FAILURE', null, failure);
+      await this.followUps.afterFailure(message);
       await this.deadLetter(delivery, {
         reason: 'task-failed',
         detail: `${failure.info.excType}: ${failure.info.excMessage.map(String).join(', ')}`,
@@ -275,6 +291,7 @@ export class TaskRunner {
     state: TaskState,
     value: unknown,
     failure: ThrownException | null,
+    children: readonly string[] = [],
   ): Promise<void> {
     if (!message.replyTo) return;
     await this.sendResult(
@@ -284,6 +301,7 @@ export class TaskRunner {
       state,
       value,
       failure,
+      children,
     );
   }
 
@@ -294,6 +312,7 @@ export class TaskRunner {
     state: TaskState,
     value: unknown,
     failure: ThrownException | null,
+    children: readonly string[] = [],
   ): Promise<void> {
     let encoded;
     try {
@@ -304,7 +323,8 @@ export class TaskRunner {
           result: failure ? null : value,
           exception: failure?.info ?? null,
           traceback: failure?.traceback ?? null,
-          children: [],
+          // Celery's result tuple for a plain child: [[id, parent], null].
+          children: children.map((id) => [[id, null], null]),
         },
         { correlationId },
       );

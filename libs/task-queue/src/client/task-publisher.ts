@@ -1,0 +1,72 @@
+import { assertQueueTopology } from '../broker/topology.js';
+import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
+import { encodeTask } from '../message/encode-task.js';
+import type { TaskMessage } from '../message/task-message.js';
+import type {
+  ResolvedQueue,
+  ResolvedTaskQueueOptions,
+  RouteTarget,
+} from '../options/task-queue-options.js';
+import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
+import type { Publisher } from './publisher.js';
+
+/**
+ * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
+ * worker does for the next step of a chain or a callback, so both follow the same routes and rules.
+ */
+export class TaskPublisher {
+  private readonly router: TaskRouter;
+  private topologyReady: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: ResolvedTaskQueueOptions,
+    private readonly publisher: Publisher,
+  ) {
+    this.router = createTaskRouter(options);
+  }
+
+  /**
+   * @throws InvalidOptionsError / UnknownQueueError for a route to a queue that cannot exist
+   * @throws PayloadTooLargeError, UnroutableError, PublishError
+   */
+  async publish(message: TaskMessage, target: RouteTarget): Promise<void> {
+    const route = this.router.route(message.task, target);
+    await this.declareTopology(route.declare);
+    const encoded = encodeTask(message);
+    if (encoded.content.length > this.options.maxPayloadBytes) {
+      throw new PayloadTooLargeError(
+        message.task,
+        encoded.content.length,
+        this.options.maxPayloadBytes,
+      );
+    }
+    await this.publisher.publish({
+      exchange: route.exchange,
+      routingKey: route.routingKey,
+      message: encoded,
+      mandatory: true,
+      what: `task "${message.task}" (id ${message.id})`,
+    });
+  }
+
+  /** Declares the configured queues once per process, as Celery does before its first publish. */
+  private async declareTopology(extra: ResolvedQueue | null): Promise<void> {
+    this.topologyReady ??= this.declareConfiguredQueues().catch((err: unknown) => {
+      this.topologyReady = undefined;
+      throw err;
+    });
+    await this.topologyReady;
+    if (extra) await this.declareQueue(extra);
+  }
+
+  private async declareConfiguredQueues(): Promise<void> {
+    for (const queue of this.options.queues.values()) await this.declareQueue(queue);
+  }
+
+  private async declareQueue(queue: ResolvedQueue): Promise<void> {
+    await this.publisher.ensureTopology(`queue:${queue.name}`, (channel) =>
+      assertQueueTopology(channel, queue),
+    );
+    this.publisher.markExchangeKnown(queue.exchange);
+  }
+}
