@@ -1,0 +1,9 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ApiModule } from './api.module.js';
+
+const app = await NestFactory.create(ApiModule);
+app.enableShutdownHooks();
+const port = Number(process.env['PORT'] ?? 3000);
+await app.listen(port, '127.0.0.1');
+console.log(`Celeriac demo API listening on http://127.0.0.1:${port}`);

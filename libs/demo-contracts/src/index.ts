@@ -1,0 +1,1 @@
+export { getReadTimes, incrReadTimes } from './article-tasks.js';
