@@ -1,10 +1,10 @@
-import tsconfigPaths from 'vite-tsconfig-paths';
 import { defineConfig } from 'vitest/config';
 
 // One config, separate projects: unit specs are pure and fast; broker suites run serially against the
 // real RabbitMQ (they share one broker, so files must not interleave).
 export default defineConfig({
-  plugins: [tsconfigPaths()],
+  // Vite 8 resolves the tsconfig `paths` aliases (@app/task-queue) itself.
+  resolve: { tsconfigPaths: true },
   test: {
     globals: true,
     projects: [
@@ -20,6 +20,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Against real Python Celery 5.2 (Debian's python3-celery): slow to start, so kept apart.
+          name: 'interop',
+          include: ['test/interop/**/*.interop-spec.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

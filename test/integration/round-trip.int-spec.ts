@@ -70,7 +70,7 @@ describe('task round trip on the real broker', () => {
 
   it('returns the handler result through get()', async () => {
     const result = await worker.client.send('fixture.add', [2, 3]);
-    expect(result.state).toBe('PENDING');
+    expect(['PENDING', 'SUCCESS']).toContain(result.state); // a fast worker may already have answered
     await expect(result.get({ timeoutMs: 5_000 })).resolves.toBe(5);
     expect(result.state).toBe('SUCCESS');
     expect(result.ready()).toBe(true);

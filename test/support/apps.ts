@@ -3,6 +3,7 @@ import type {
   INestMicroservice,
   LoggerService,
   Provider,
+  Type,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
@@ -68,11 +69,13 @@ export interface TestWorker {
 export async function startWorker(
   options: TaskQueueOptions,
   providers: Provider[],
+  controllers: Type[] = [],
 ): Promise<TestWorker> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
     imports: [TaskQueueModule.forRoot({ url: RABBITMQ_URL, ...options })],
     providers,
+    controllers,
   })
     .setLogger(logger)
     .compile();

@@ -29,12 +29,17 @@ export type { SendOptions } from './client/send-options.js';
 export { defineTask } from './client/task-ref.js';
 export type { TaskRef } from './client/task-ref.js';
 export { signature } from './canvas/task-signature.js';
-export type { SendWithLinksOptions, SignatureOptions, TaskSignature } from './canvas/task-signature.js';
+export type {
+  SendWithLinksOptions,
+  SignatureOptions,
+  TaskSignature,
+} from './canvas/task-signature.js';
 export { UnsupportedSignatureError } from './canvas/unsupported-signature.error.js';
 export { AsyncResult } from './results/async-result.js';
 export { GroupResult } from './results/group-result.js';
 export type { GetResultOptions } from './results/async-result.js';
 export type { ExceptionInfo, TaskState } from './message/result-message.js';
+export type { TaskMessage } from './message/task-message.js';
 
 export { TaskQueueServer } from './worker/task-queue.server.js';
 export type { WorkerStatus } from './worker/task-queue.server.js';

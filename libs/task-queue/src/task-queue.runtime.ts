@@ -29,7 +29,11 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   }
 
   get results(): RpcResultBackend {
-    this.resultsInstance ??= new RpcResultBackend(this.connections, this.options.connectTimeoutMs);
+    this.resultsInstance ??= new RpcResultBackend(
+      this.connections,
+      this.options.connectTimeoutMs,
+      this.options.maxPayloadBytes,
+    );
     return this.resultsInstance;
   }
 

@@ -36,6 +36,7 @@ export class RpcResultBackend {
   constructor(
     private readonly connections: BrokerConnections,
     private readonly connectTimeoutMs: number,
+    private readonly maxPayloadBytes: number,
   ) {}
 
   /** Declares and consumes the reply queue once; resolves when replies can be received. */
@@ -113,7 +114,7 @@ export class RpcResultBackend {
   }
 
   private onReply(msg: ConsumeMessage): void {
-    const decoded = decodeResult(msg);
+    const decoded = decodeResult(msg, { maxPayloadBytes: this.maxPayloadBytes });
     if (!decoded.ok) {
       this.logger.warn(
         `Ignoring a malformed result on ${this.replyQueue}: ${decoded.reason} (${decoded.detail})`,

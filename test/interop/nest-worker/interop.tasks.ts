@@ -1,0 +1,62 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable } from '@nestjs/common';
+import { Task, type TaskContext } from '@app/task-queue';
+
+/** Python's ValueError, by name and module, so a Python caller's `.get()` raises the builtin class. */
+class ValueError extends Error {
+  override readonly name = 'ValueError';
+  readonly excModule = 'builtins';
+}
+
+/**
+ * The Nest side of the interop pair: the same task names and behaviour as test/interop/python/tasks.py,
+ * so either client can call either worker.
+ */
+@Injectable()
+export class InteropTasks {
+  private readonly memory = new Map<string, unknown>();
+
+  @Task({ name: 'tasks.add', params: ['x', 'y'] })
+  add(x: number, y: number): number {
+    return x + y;
+  }
+
+  @Task({ name: 'tasks.echo', params: ['value'] })
+  echo(value: unknown): unknown {
+    return value;
+  }
+
+  @Task({ name: 'tasks.fail', params: ['message'] })
+  fail(message: string): never {
+    throw new ValueError(message);
+  }
+
+  @Task({ name: 'tasks.sleep', params: ['ms'] })
+  async sleep(ms: number, ctx: TaskContext): Promise<number> {
+    await sleep(ms, undefined, { signal: ctx.signal });
+    return ms;
+  }
+
+  /** Errback: returns the failed task's id (Celery sends it as the only argument). */
+  @Task({ name: 'tasks.record_error', params: ['task_id'] })
+  recordError(taskId: string): string {
+    return taskId;
+  }
+
+  /** Returns the value of a custom header, or null (Python: `self.request.get(name)`). */
+  @Task({ name: 'tasks.echo_header', params: ['name'] })
+  echoHeader(name: string, ctx: TaskContext): unknown {
+    return ctx.headers[name] ?? null;
+  }
+
+  @Task({ name: 'tasks.remember', params: ['key', 'value'] })
+  remember(key: string, value: unknown): unknown {
+    this.memory.set(key, value);
+    return value;
+  }
+
+  @Task({ name: 'tasks.recall', params: ['key'] })
+  recall(key: string): unknown {
+    return this.memory.get(key) ?? null;
+  }
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RABBITMQ_URL } from '../support/broker.js';
+
+/** Debian's python3 has python3-celery; a pyenv `python3` on PATH may not. */
+export const PYTHON = process.env['CELERY_PYTHON'] ?? '/usr/bin/python3';
+export const PYTHON_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'python');
+
+export interface CaseResult {
+  readonly case: string;
+  readonly ok: boolean;
+  readonly detail: unknown;
+  readonly ms: number;
+}
+
+/** Runs the Python Celery client cases against whatever worker consumes `queue`; one result per case. */
+export async function runPythonClientCases(
+  queue: string,
+  timeoutS: number,
+): Promise<Map<string, CaseResult>> {
+  const child = spawn(PYTHON, ['client_cases.py', '--timeout', String(timeoutS)], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const results = new Map<string, CaseResult>();
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const parsed = JSON.parse(line) as CaseResult;
+    results.set(parsed.case, parsed);
+  }
+  if (results.size === 0) {
+    throw new Error(
+      `client_cases.py printed no results (exit ${String(code)}):\n${stderr.slice(-2000)}`,
+    );
+  }
+  return results;
+}
+
+/** A Python Celery worker on `queue`, started from run_worker.sh; resolves once it logged its ready line. */
+export async function startPythonWorker(
+  queue: string,
+): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
+  const child = spawn('bash', ['run_worker.sh'], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL, PYTHON },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`Python worker not ready in 30 s:\n${log.slice(-2000)}`));
+    }, 30_000);
+    const onData = (chunk: Buffer): void => {
+      log += chunk.toString();
+      if (log.includes('INTEROP-PY-WORKER-READY')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(
+          `Python worker exited (${String(code)}) before it was ready:\n${log.slice(-2000)}`,
+        ),
+      );
+    });
+  });
+  await ready;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) =>
+      child.once('exit', () => {
+        resolve();
+      }),
+    );
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { child, stop };
+}
