@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+// The single test command (`npm test`): lint, format check, typecheck, then the Vitest suites, ending with
+// one plain `N passed, N failed` line (tests + checks) that CI reads. Every step runs even after a failure
+// so the summary is complete. Exit code: 1 if anything failed or no test ran, else 0.
+//
+//   node scripts/run-tests.mjs
+//
+// Environment: RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672) for the broker suites;
+// TEST_STEP_TIMEOUT_S (default 600) bounds each step, after which its process group is killed.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, '.test-results');
+const rabbitUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const stepTimeoutMs = Number(process.env.TEST_STEP_TIMEOUT_S ?? 600) * 1000;
+const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts ?? {};
+
+/** Checks count as one test each; suites contribute their Vitest counts. */
+const steps = [
+  { name: 'lint', kind: 'check', script: 'lint' },
+  { name: 'format', kind: 'check', script: 'format:check' },
+  { name: 'typecheck', kind: 'check', script: 'typecheck' },
+  // The apps are compiled by the Nest CLI with their own tsconfigs; typecheck alone would not catch a broken one.
+  { name: 'build', kind: 'check', script: 'build' },
+  { name: 'unit', kind: 'suite', script: 'test:unit' },
+  { name: 'int', kind: 'suite', script: 'test:int', broker: true },
+  { name: 'interop', kind: 'suite', script: 'test:interop', broker: true, optional: true },
+  { name: 'faults', kind: 'suite', script: 'test:faults', broker: true, optional: true },
+];
+
+const rows = [];
+const running = new Set();
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) killGroup(child, 'SIGTERM');
+    console.error(`\nrun-tests: interrupted by ${signal}`);
+    process.exit(130);
+  });
+}
+
+mkdirSync(resultsDir, { recursive: true });
+
+for (const step of steps) {
+  if (!(step.script in scripts)) {
+    if (step.optional) continue;
+    banner(step.name);
+    console.log(`package.json has no "${step.script}" script: counted as failed.`);
+    rows.push({ step, passed: 0, failed: 1, skipped: 0, ms: 0, note: 'script missing' });
+    continue;
+  }
+  banner(`${step.name} (npm run ${step.script})`);
+  if (step.broker) {
+    const problem = await brokerProblem();
+    if (problem) {
+      console.log(
+        `RabbitMQ is not reachable at ${redact(rabbitUrl)}: ${problem}\n` +
+          `Start it with 'rabbitmq-server -detached && rabbitmqctl await_startup' ` +
+          `(or point RABBITMQ_URL at a running broker). Suite "${step.name}" is counted as failed.`,
+      );
+      rows.push({ step, passed: 0, failed: 1, skipped: 0, ms: 0, note: 'broker unreachable' });
+      continue;
+    }
+  }
+  rows.push(step.kind === 'check' ? await runCheck(step) : await runSuite(step));
+}
+
+printSummary();
+
+const passed = rows.reduce((n, r) => n + r.passed, 0);
+const failed = rows.reduce((n, r) => n + r.failed, 0);
+const testsRan = rows.some((r) => r.step.kind === 'suite' && r.passed + r.failed > 0);
+if (!testsRan) console.log('No test ran: that counts as a failure.');
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || !testsRan ? 1 : 0);
+
+async function runCheck(step) {
+  const { code, ms, timedOut } = await run('npm', ['run', step.script]);
+  const ok = code === 0;
+  console.log(`${step.name}: ${ok ? 'ok' : timedOut ? 'TIMED OUT' : `FAILED (exit ${code})`}`);
+  return {
+    step,
+    passed: ok ? 1 : 0,
+    failed: ok ? 0 : 1,
+    skipped: 0,
+    ms,
+    note: note(code, timedOut),
+  };
+}
+
+async function runSuite(step) {
+  const outputFile = join(resultsDir, `${step.name}.json`);
+  rmSync(outputFile, { force: true });
+  const args = ['run', step.script, '--', '--reporter=default', '--reporter=json'];
+  const { code, ms, timedOut } = await run('npm', [...args, `--outputFile=${outputFile}`]);
+  let report;
+  try {
+    report = JSON.parse(readFileSync(outputFile, 'utf8'));
+  } catch {
+    console.log(`${step.name}: no JSON report at ${relative(root, outputFile)} (exit ${code}).`);
+    return {
+      step,
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      ms,
+      note: `no report; ${note(code, timedOut)}`,
+    };
+  }
+  const passed = report.numPassedTests ?? 0;
+  let failed = report.numFailedTests ?? 0;
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  const notes = [];
+  // A file that fails to load has no failed test in it, but it is a failure all the same.
+  const brokenFiles = (report.testResults ?? []).filter(
+    (file) =>
+      file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed'),
+  );
+  if (brokenFiles.length > 0) {
+    failed += brokenFiles.length;
+    notes.push(`${brokenFiles.length} file(s) failed outside tests`);
+    for (const file of brokenFiles) {
+      console.log(
+        `  failed outside tests: ${relative(root, file.name)}: ${firstLine(file.message)}`,
+      );
+    }
+  }
+  // Unhandled errors, a hang killed by the timeout, or "no test files found": Vitest exits non-zero.
+  if (code !== 0 && failed === 0) {
+    failed = 1;
+    notes.push(note(code, timedOut));
+  }
+  return { step, passed, failed, skipped, ms, note: notes.join('; ') };
+}
+
+/** Runs a command in its own process group (so a timeout can kill Vitest's workers too). */
+function run(command, args) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
+    });
+    running.add(child);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.log(`run-tests: ${command} ${args.join(' ')} timed out after ${stepTimeoutMs} ms`);
+      killGroup(child, 'SIGTERM');
+      setTimeout(() => killGroup(child, 'SIGKILL'), 5000).unref();
+    }, stepTimeoutMs);
+    const finish = (code) => {
+      clearTimeout(timer);
+      running.delete(child);
+      resolve({ code, ms: Date.now() - started, timedOut });
+    };
+    child.on('error', (err) => {
+      console.log(`run-tests: cannot start ${command}: ${err.message}`);
+      finish(127);
+    });
+    child.on('exit', (code, signal) => finish(code ?? (signal ? 128 : 1)));
+  });
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Opens and closes one AMQP connection: null when the broker answers, else the reason. */
+async function brokerProblem() {
+  let amqplib;
+  try {
+    amqplib = (await import('amqplib')).default;
+  } catch (err) {
+    return `cannot load amqplib (${err.message}); run 'npm ci' first`;
+  }
+  try {
+    const connection = await amqplib.connect(rabbitUrl, { timeout: 5000 });
+    await connection.close();
+    return null;
+  } catch (err) {
+    const text = err instanceof Error ? err.message : String(err);
+    // amqplib's text for a refused login or a missing vhost is cryptic: say what to check.
+    return /ConnectionClose|ACCESS_REFUSED|403/.test(text)
+      ? `${text} (the broker refused the login: check the user, password and vhost in RABBITMQ_URL)`
+      : text;
+  }
+}
+
+function printSummary() {
+  banner('summary');
+  const header = ['step', 'passed', 'failed', 'skipped', 'time', 'note'];
+  const table = rows.map((r) => [
+    r.step.kind === 'check' ? `${r.step.name} (check)` : r.step.name,
+    String(r.passed),
+    String(r.failed),
+    String(r.skipped),
+    `${(r.ms / 1000).toFixed(1)}s`,
+    r.note,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) =>
+        i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]),
+      )
+      .join('  ')
+      .trimEnd();
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of table) console.log(line(row));
+  const missing = steps.filter((s) => s.optional && !(s.script in scripts)).map((s) => s.script);
+  if (missing.length > 0)
+    console.log(`(not defined in package.json, not run: ${missing.join(', ')})`);
+}
+
+function note(code, timedOut) {
+  if (timedOut) return `timed out after ${stepTimeoutMs / 1000}s`;
+  return code === 0 ? '' : `exit ${code}`;
+}
+
+function banner(title) {
+  console.log(`\n=== ${title} ===`);
+}
+
+function firstLine(text) {
+  return String(text ?? '')
+    .split('\n')[0]
+    .slice(0, 200);
+}
+
+function redact(url) {
+  return url.replace(/:[^:@/]*@/, ':***@');
+}
