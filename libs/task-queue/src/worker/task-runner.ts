@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { Publisher } from '../client/publisher.js';
 import type { TaskPublisher } from '../client/task-publisher.js';
 import { decodeTask, type DecodeFailureReason } from '../message/decode-task.js';
-import { encodeResult } from '../message/encode-result.js';
 import {
   exceptionToInfo,
   invalidTask,
@@ -10,14 +9,17 @@ import {
   taskRevoked,
   type ThrownException,
 } from '../message/exception-info.js';
-import type { ExceptionInfo, TaskState } from '../message/result-message.js';
+import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
-import { buildDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from './queue-consumer.js';
 import { TaskContext } from './task-context.js';
-import { errorMessage } from '../errors/error-text.js';
+import type { TaskOutcome } from './task-outcome.js';
+import { ResultEncodeError, TaskReporter, type Rejection } from './task-reporter.js';
+
+export type { TaskOutcome } from './task-outcome.js';
 
 /** How the runner reaches the handlers; implemented by `TaskQueueServer` over Nest's handler map. */
 export interface TaskDispatcher {
@@ -35,9 +37,6 @@ export interface TaskRunnerOptions {
   readonly origin: string;
 }
 
-/** What happened to one delivery; for metrics and tests. */
-export type TaskOutcome = 'succeeded' | 'failed' | 'rejected' | 'revoked' | 'requeued';
-
 /**
  * The per-delivery pipeline: decode → check (registered, expired, eta) → run → reply → ack.
  * Acks late: only after the result (or the dead letter) is confirmed by the broker, so a worker that
@@ -49,12 +48,13 @@ export class TaskRunner {
   private readonly slots: ConcurrencyLimiter;
   private readonly running = new Map<string, AbortController>();
   private readonly holds = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private readonly reporter: TaskReporter;
+  private readonly followUps: FollowUpPublisher;
+  private readonly failures: FailureHandler;
   private stopping = false;
 
-  private readonly followUps: FollowUpPublisher;
-
   constructor(
-    private readonly publisher: Publisher,
+    publisher: Publisher,
     tasks: TaskPublisher,
     private readonly dispatcher: TaskDispatcher,
     private readonly options: TaskRunnerOptions,
@@ -62,12 +62,14 @@ export class TaskRunner {
       undefined,
   ) {
     this.slots = new ConcurrencyLimiter(options.concurrency);
+    this.reporter = new TaskReporter(publisher);
     this.followUps = new FollowUpPublisher(tasks, options.origin, (taskId, replyTo, exception) =>
-      this.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
+      this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
         info: exception,
         traceback: null,
       }),
     );
+    this.failures = new FailureHandler(this.reporter, this.followUps);
   }
 
   /** Tasks whose handler is running now. */
@@ -76,8 +78,8 @@ export class TaskRunner {
   }
 
   async handle(delivery: Delivery): Promise<void> {
-    const outcome = await this.process(delivery);
-    this.onOutcome(outcome.kind, outcome.task);
+    const { kind, task } = await this.process(delivery);
+    this.onOutcome(kind, task);
   }
 
   /** Stop starting tasks: deliveries waiting for an eta or a slot go back to the queue. */
@@ -99,23 +101,27 @@ export class TaskRunner {
   private async process(delivery: Delivery): Promise<{ kind: TaskOutcome; task: string | null }> {
     const decoded = decodeTask(delivery.message, { maxPayloadBytes: this.options.maxPayloadBytes });
     if (!decoded.ok) {
-      const exception = decodeFailureException(decoded.reason, decoded.detail);
-      await this.reject(delivery, {
+      await this.reporter.reject(delivery, {
         reason: decoded.reason,
         detail: decoded.detail,
         taskId: decoded.taskId,
         task: decoded.task,
         replyTo: decoded.replyTo,
         correlationId: decoded.correlationId,
-        exception,
+        exception: decodeFailureException(decoded.reason, decoded.detail),
         state: 'FAILURE',
         retries: 0,
       });
       return { kind: 'rejected', task: decoded.task };
     }
     const message = decoded.message;
+    return { kind: await this.admit(delivery, message), task: message.task };
+  }
+
+  /** The checks a decoded task passes before it may take a slot. */
+  private async admit(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
     if (!this.dispatcher.isRegistered(message.task)) {
-      await this.reject(delivery, {
+      await this.reporter.reject(delivery, {
         reason: 'unknown-task',
         detail: `no handler is registered for "${message.task}" on ${this.options.nodeName}`,
         ...replyAddress(message),
@@ -123,20 +129,20 @@ export class TaskRunner {
         state: 'FAILURE',
         retries: message.retries,
       });
-      return { kind: 'rejected', task: message.task };
+      return 'rejected';
     }
     if (isExpired(message)) return this.revokeExpired(delivery, message);
 
     if (message.eta && message.eta.getTime() > Date.now()) {
       const reached = await this.holdUntil(message.eta.getTime());
-      if (!reached) return this.giveBack(delivery, message);
+      if (!reached) return this.giveBack(delivery);
       if (isExpired(message)) return this.revokeExpired(delivery, message);
     }
 
     try {
       await this.slots.acquire();
     } catch (err: unknown) {
-      if (err instanceof LimiterClosedError) return this.giveBack(delivery, message);
+      if (err instanceof LimiterClosedError) return this.giveBack(delivery);
       throw err;
     }
     try {
@@ -146,10 +152,7 @@ export class TaskRunner {
     }
   }
 
-  private async run(
-    delivery: Delivery,
-    message: TaskMessage,
-  ): Promise<{ kind: TaskOutcome; task: string }> {
+  private async run(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
     const controller = new AbortController();
     const ctx = new TaskContext(
       message,
@@ -168,57 +171,40 @@ export class TaskRunner {
     } finally {
       this.running.delete(message.id);
     }
-
-    if (failure === null) {
-      const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
-      try {
-        // Follow-ups go out before the result, as in Celery, so the result can name them as children.
-        const children = await this.followUps.afterSuccess(message, value);
-        if (wantsResult) await this.reply(message, 'SUCCESS', value ?? null, null, children);
-        this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
-        delivery.ack();
-        return { kind: 'succeeded', task: message.task };
-      } catch (err: unknown) {
-        // The return value could not be encoded (a BigInt, a cycle): that is the task's failure, as
-        // Celery reports a kombu EncodeError.
-        if (!(err instanceof ResultEncodeError))
-          return this.requeueAfterBrokerError(delivery, message, err);
-        failure = {
-          info: {
-            excType: 'EncodeError',
-            excModule: 'kombu.exceptions',
-            excMessage: [err.message],
-          },
-          traceback: null,
-        };
-      }
-    }
-
-    this.logger.error(
-      `Task ${message.task}[${message.id}] failed: ${failure.info.excType}: ${failure.info.excMessage.map(String).join(', ')}`,
-      failure.traceback ?? undefined,
-    );
-    try {
-      await this.reply(message, 'FAILURE', null, failure);
-      await this.followUps.afterFailure(message);
-      await this.deadLetter(delivery, {
-        reason: 'task-failed',
-        detail: `${failure.info.excType}: ${failure.info.excMessage.map(String).join(', ')}`,
-        exception: failure.info,
-        retries: message.retries,
-      });
-      delivery.ack();
-    } catch (err: unknown) {
-      return this.requeueAfterBrokerError(delivery, message, err);
-    }
-    return { kind: 'failed', task: message.task };
+    if (failure) return this.failures.handle(delivery, message, failure);
+    return this.succeed(delivery, message, value);
   }
 
-  private async revokeExpired(
+  private async succeed(
     delivery: Delivery,
     message: TaskMessage,
-  ): Promise<{ kind: TaskOutcome; task: string }> {
-    await this.reject(delivery, {
+    value: unknown,
+  ): Promise<TaskOutcome> {
+    const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
+    try {
+      // Follow-ups go out before the result, as in Celery, so the result can name them as children.
+      const children = await this.followUps.afterSuccess(message, value);
+      if (wantsResult) await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children);
+      this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
+      delivery.ack();
+      return 'succeeded';
+    } catch (err: unknown) {
+      if (err instanceof ResultEncodeError) {
+        // Celery reports a return value it cannot serialize as kombu's EncodeError.
+        const info: ExceptionInfo = {
+          excType: 'EncodeError',
+          excModule: 'kombu.exceptions',
+          excMessage: [err.message],
+        };
+        return this.failures.handle(delivery, message, { info, traceback: null });
+      }
+      this.reporter.requeueAfterBrokerError(delivery, `task ${message.task}[${message.id}]`, err);
+      return 'requeued';
+    }
+  }
+
+  private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
+    await this.reporter.reject(delivery, {
       reason: 'expired',
       detail: `expired at ${message.expires?.toISOString() ?? '?'}`,
       ...replyAddress(message),
@@ -226,119 +212,7 @@ export class TaskRunner {
       state: 'REVOKED',
       retries: message.retries,
     });
-    return { kind: 'revoked', task: message.task };
-  }
-
-  /**
-   * Dead-letters a message the worker will not run, after telling a waiting caller why. Logged once, as
-   * a warning: the worker is fine, the message is not.
-   */
-  private async reject(delivery: Delivery, r: Rejection): Promise<void> {
-    this.logger.warn(
-      `Dead-lettering a message from "${delivery.queue.name}": ${r.reason} (${r.detail})` +
-        (r.taskId ? ` [task ${r.task ?? '?'} id ${r.taskId}]` : ''),
-    );
-    try {
-      if (r.taskId && r.replyTo) {
-        await this.sendResult(r.replyTo, r.correlationId ?? r.taskId, r.taskId, r.state, null, {
-          info: r.exception,
-          traceback: null,
-        });
-      }
-      await this.deadLetter(delivery, {
-        reason: r.reason,
-        detail: r.detail,
-        exception: r.exception,
-        retries: r.retries,
-      });
-      delivery.ack();
-    } catch (err: unknown) {
-      this.logger.error(
-        `Could not dead-letter a message from "${delivery.queue.name}"; requeueing it: ${errorMessage(err)}`,
-      );
-      delivery.requeue();
-    }
-  }
-
-  private async deadLetter(
-    delivery: Delivery,
-    d: {
-      reason: DeadLetterReason;
-      detail: string;
-      exception: ExceptionInfo | null;
-      retries: number;
-    },
-  ): Promise<void> {
-    const letter = buildDeadLetter(delivery.message, {
-      queue: delivery.queue.name,
-      reason: d.reason,
-      detail: d.detail,
-      exception: d.exception,
-      attempts: d.retries + 1,
-      at: new Date(),
-    });
-    await this.publisher.publish({
-      exchange: '',
-      routingKey: letter.routingKey,
-      message: letter.message,
-      mandatory: true,
-      what: `the dead letter of a message from "${delivery.queue.name}"`,
-    });
-  }
-
-  private async reply(
-    message: TaskMessage,
-    state: TaskState,
-    value: unknown,
-    failure: ThrownException | null,
-    children: readonly string[] = [],
-  ): Promise<void> {
-    if (!message.replyTo) return;
-    await this.sendResult(
-      message.replyTo,
-      message.correlationId,
-      message.id,
-      state,
-      value,
-      failure,
-      children,
-    );
-  }
-
-  private async sendResult(
-    replyTo: string,
-    correlationId: string,
-    taskId: string,
-    state: TaskState,
-    value: unknown,
-    failure: ThrownException | null,
-    children: readonly string[] = [],
-  ): Promise<void> {
-    let encoded;
-    try {
-      encoded = encodeResult(
-        {
-          taskId,
-          status: state,
-          result: failure ? null : value,
-          exception: failure?.info ?? null,
-          traceback: failure?.traceback ?? null,
-          // Celery's result tuple for a plain child: [[id, parent], null].
-          children: children.map((id) => [[id, null], null]),
-        },
-        { correlationId },
-      );
-    } catch (err: unknown) {
-      throw new ResultEncodeError(errorMessage(err));
-    }
-    // Not mandatory: a reply queue that is gone (its client exited) loses the result, as in Celery.
-    await this.publisher.publish({
-      exchange: '',
-      routingKey: replyTo,
-      message: encoded,
-      mandatory: false,
-      what: `the ${state} result of task ${taskId}`,
-    });
+    return 'revoked';
   }
 
   /** Resolves true at `at`, or false as soon as the worker stops starting tasks. */
@@ -361,37 +235,11 @@ export class TaskRunner {
     });
   }
 
-  private giveBack(delivery: Delivery, message: TaskMessage): { kind: TaskOutcome; task: string } {
+  private giveBack(delivery: Delivery): TaskOutcome {
     delivery.requeue();
-    return { kind: 'requeued', task: message.task };
-  }
-
-  private requeueAfterBrokerError(
-    delivery: Delivery,
-    message: TaskMessage,
-    err: unknown,
-  ): { kind: TaskOutcome; task: string } {
-    this.logger.error(
-      `Could not report task ${message.task}[${message.id}] to the broker; requeueing it: ${errorMessage(err)}`,
-    );
-    delivery.requeue();
-    return { kind: 'requeued', task: message.task };
+    return 'requeued';
   }
 }
-
-interface Rejection {
-  readonly reason: DeadLetterReason;
-  readonly detail: string;
-  readonly taskId: string | null;
-  readonly task: string | null;
-  readonly replyTo: string | null;
-  readonly correlationId: string | null;
-  readonly exception: ExceptionInfo;
-  readonly state: TaskState;
-  readonly retries: number;
-}
-
-class ResultEncodeError extends Error {}
 
 function replyAddress(
   m: TaskMessage,
