@@ -22,6 +22,8 @@ export { resolveOptions } from './options/resolve-options.js';
 
 export { Task } from './decorators/task.decorator.js';
 export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
+export { RETRY_DEFAULTS } from './worker/retry-policy.js';
+export type { ErrorClass, RetryOptions, TaskRetryOptions } from './worker/retry-policy.js';
 export { TaskRegistry } from './discovery/task-registry.js';
 
 export { TaskClient } from './client/task-client.js';
@@ -54,11 +56,15 @@ export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
 export { DuplicateTaskError } from './errors/duplicate-task.error.js';
 export { IllegalStateError } from './errors/illegal-state.error.js';
 export { InvalidOptionsError } from './errors/invalid-options.error.js';
+export { InvalidRetryOptionsError } from './errors/invalid-retry-options.error.js';
+export { InvalidTaskOptionsError } from './errors/invalid-task-options.error.js';
 export { InvalidSendOptionsError } from './errors/invalid-send-options.error.js';
+export { NonRetryableError } from './errors/non-retryable.error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large.error.js';
 export { PublishError } from './errors/publish.error.js';
 export { ResultTimeoutError } from './errors/result-timeout.error.js';
 export { TaskFailedError } from './errors/task-failed.error.js';
+export { TaskRetryError } from './errors/task-retry.error.js';
 export { TaskRevokedError } from './errors/task-revoked.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { UnroutableError } from './errors/unroutable.error.js';

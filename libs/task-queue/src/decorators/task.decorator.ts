@@ -1,10 +1,15 @@
 import { SetMetadata } from '@nestjs/common';
 import type { TaskRef } from '../client/task-ref.js';
 import { TASK_METADATA } from '../task-queue.constants.js';
+import type { TaskRetryOptions } from '../worker/retry-policy.js';
 import type { TaskContext } from '../worker/task-context.js';
 
-/** Per-task options of `@Task()`. */
-export interface TaskOptions {
+/**
+ * Per-task options of `@Task()`. The retry options (`maxRetries`, `autoretryFor`, `retryBackoff`,
+ * `retryBackoffMax`, `retryJitter`, `defaultRetryDelay`) are Celery's, in camelCase; see `TaskRetryOptions`.
+ * They are checked at boot: a bad value fails the start naming `Class.method` and the field.
+ */
+export interface TaskOptions extends TaskRetryOptions {
   /** Wire name, e.g. `'email.send'`; unique across the app. Never derived from class or method names. */
   name: string;
   /**
@@ -21,7 +26,27 @@ export interface TaskMetadata {
   readonly name: string;
   readonly params: readonly string[] | null;
   readonly ignoreResult: boolean;
+  /** Retry options as given; the explorer checks them and applies the defaults. */
+  readonly retry: Readonly<TaskRetryOptions>;
+  /** Option names the decorator does not know (a typo from plain JavaScript); the explorer refuses them. */
+  readonly unknownKeys: readonly string[];
 }
+
+const RETRY_KEYS = [
+  'maxRetries',
+  'autoretryFor',
+  'retryBackoff',
+  'retryBackoffMax',
+  'retryJitter',
+  'defaultRetryDelay',
+] as const satisfies readonly (keyof TaskRetryOptions)[];
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
+  'name',
+  'params',
+  'ignoreResult',
+  ...RETRY_KEYS,
+]);
 
 /** A handler whose leading parameters match the task's args; the task context comes last. */
 export type TaskHandlerFor<A extends readonly unknown[], R> = (
@@ -59,10 +84,18 @@ export function Task(
   const given: Partial<TaskOptions> = typeof nameOrOptions === 'string' ? {} : nameOrOptions;
   const name = typeof nameOrOptions === 'string' ? nameOrOptions : nameOrOptions.name;
   const params = given.params ?? extra.params;
+  const retry: Record<string, unknown> = {};
+  for (const key of RETRY_KEYS) {
+    // `!== undefined`, not `??`: `maxRetries: null` (no limit) is a value.
+    const value = given[key] !== undefined ? given[key] : extra[key];
+    if (value !== undefined) retry[key] = value;
+  }
   const metadata: TaskMetadata = {
     name,
     params: params ? [...params] : null,
     ignoreResult: given.ignoreResult ?? extra.ignoreResult ?? false,
+    retry,
+    unknownKeys: [...Object.keys(given), ...Object.keys(extra)].filter((k) => !KNOWN_KEYS.has(k)),
   };
   return SetMetadata(TASK_METADATA, metadata);
 }

@@ -1,14 +1,17 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { TaskMetadata } from '../decorators/task.decorator.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { TASK_METADATA } from '../task-queue.constants.js';
+import { resolveRetryPolicy } from '../worker/retry-policy.js';
 import { TaskRegistry } from './task-registry.js';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /**
  * Finds `@Task()` methods on providers at boot and registers them. Two handlers for one name fail the
- * boot (naming both), so a worker never silently runs the wrong one.
+ * boot (naming both), so a worker never silently runs the wrong one; so does a bad `@Task()` option
+ * (naming the handler and the field), so it cannot surface on the first failure in production.
  */
 @Injectable()
 export class TaskExplorer implements OnModuleInit {
@@ -46,8 +49,12 @@ export class TaskExplorer implements OnModuleInit {
         );
         continue;
       }
+      const [unknownKey] = metadata.unknownKeys;
+      if (unknownKey !== undefined)
+        throw new InvalidTaskOptionsError(owner, unknownKey, 'is not an option of @Task()');
+      const retry = resolveRetryPolicy(metadata.retry, owner);
       const bound = (method as (...args: unknown[]) => unknown).bind(instance);
-      this.registry.register({ metadata, owner, handler: bound });
+      this.registry.register({ metadata, owner, handler: bound, retry });
     }
   }
 }

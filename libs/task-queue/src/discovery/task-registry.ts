@@ -1,5 +1,6 @@
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import type { TaskMetadata } from '../decorators/task.decorator.js';
+import type { RetryPolicy } from '../worker/retry-policy.js';
 
 /** A discovered task handler, bound to its provider instance. */
 export interface RegisteredTask {
@@ -8,6 +9,8 @@ export interface RegisteredTask {
   readonly owner: string;
   /** Calls the handler with bound positional args; the last argument is the task context. */
   readonly handler: (...args: unknown[]) => unknown;
+  /** The retry options of `@Task()`, checked, with the defaults applied. */
+  readonly retry: RetryPolicy;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { BaseRpcContext } from '@nestjs/microservices';
+import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { IncomingFields } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
+import { checkRetryOptions, type RetryOptions } from './retry-policy.js';
 
 /**
  * What a handler knows about the task it runs. Passed as the handler's last argument; also the Nest
@@ -51,6 +53,23 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
     this.redelivered = fields.redelivered;
     this.queue = queue;
     this.hostname = hostname;
+  }
+
+  /**
+   * Runs the task again later (Celery's `raise self.retry(...)`). Always throws: a copy of the message
+   * with `retries + 1` is published first, the caller sees RETRY, and the handler runs again after
+   * `countdown` seconds (the task's `defaultRetryDelay`, 180 s, when neither `countdown` nor `eta` is
+   * given). If the retry would exceed `maxRetries`, the task fails instead, with `exc` or Celery's
+   * `MaxRetriesExceededError`.
+   *
+   * @example
+   * if (response.status === 429) ctx.retry({ countdown: 30, exc: new Error('rate limited') });
+   *
+   * @throws TaskRetryError, always (let it propagate; rethrow it from a broad `catch`)
+   * @throws InvalidRetryOptionsError for a bad option: the task then fails, without retrying
+   */
+  retry(options: RetryOptions = {}): never {
+    throw new TaskRetryError(checkRetryOptions(options));
   }
 
   /** The decoded message, for what the fields above do not cover. */
