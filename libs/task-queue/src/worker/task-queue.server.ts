@@ -11,6 +11,7 @@ import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-qu
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { TaskContext } from './task-context.js';
 import { TaskConsumer } from './task-consumer.js';
 import { type TaskDispatcher, TaskRunner } from './task-runner.js';
@@ -41,6 +42,7 @@ export class TaskQueueServer
   private consumer: TaskConsumer | undefined;
   private closing: Promise<void> | undefined;
   private readonly ignoredResults = new Set<string>();
+  private readonly retryPolicies = new Map<string, RetryPolicy>();
 
   constructor(
     @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
@@ -119,6 +121,10 @@ export class TaskQueueServer
     return this.ignoredResults.has(task);
   }
 
+  retryPolicy(task: string): RetryPolicy {
+    return this.retryPolicies.get(task) ?? DEFAULT_RETRY_POLICY;
+  }
+
   invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown> {
     const handler = this.messageHandlers.get(message.task);
     if (!handler) return Promise.reject(new IllegalStateError(`No handler for ${message.task}`));
@@ -145,6 +151,7 @@ export class TaskQueueServer
         throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
       const { params, ignoreResult } = task.metadata;
       if (ignoreResult) this.ignoredResults.add(name);
+      this.retryPolicies.set(name, task.retry);
       const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
         Promise.resolve(
           task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),

@@ -2,19 +2,14 @@ import { Logger } from '@nestjs/common';
 import type { Publisher } from '../client/publisher.js';
 import type { TaskPublisher } from '../client/task-publisher.js';
 import { decodeTask, type DecodeFailureReason } from '../message/decode-task.js';
-import {
-  exceptionToInfo,
-  invalidTask,
-  notRegistered,
-  taskRevoked,
-  type ThrownException,
-} from '../message/exception-info.js';
+import { invalidTask, notRegistered, taskRevoked } from '../message/exception-info.js';
 import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from './queue-consumer.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { TaskContext } from './task-context.js';
 import type { TaskOutcome } from './task-outcome.js';
 import { ResultEncodeError, TaskReporter, type Rejection } from './task-reporter.js';
@@ -27,6 +22,8 @@ export interface TaskDispatcher {
   /** True when the task's handler never sends a SUCCESS result. */
   ignoresResult(task: string): boolean;
   invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown>;
+  /** The task's retry options (`@Task({ maxRetries, autoretryFor, ... })`), with defaults applied. */
+  retryPolicy(task: string): RetryPolicy;
 }
 
 export interface TaskRunnerOptions {
@@ -69,7 +66,11 @@ export class TaskRunner {
         traceback: null,
       }),
     );
-    this.failures = new FailureHandler(this.reporter, this.followUps);
+    this.failures = new FailureHandler(this.reporter, this.followUps, {
+      tasks,
+      origin: options.origin,
+      policyOf: (task) => dispatcher.retryPolicy(task),
+    });
   }
 
   /** Tasks whose handler is running now. */
@@ -163,15 +164,16 @@ export class TaskRunner {
     );
     this.running.set(message.id, controller);
     let value: unknown;
-    let failure: ThrownException | null = null;
+    // Boxed: a handler may throw null or undefined, and that is still a throw.
+    let thrown: { value: unknown } | null = null;
     try {
       value = await this.dispatcher.invoke(message, ctx);
     } catch (err: unknown) {
-      failure = exceptionToInfo(err);
+      thrown = { value: err };
     } finally {
       this.running.delete(message.id);
     }
-    if (failure) return this.failures.handle(delivery, message, failure);
+    if (thrown) return this.failures.afterThrow(delivery, message, thrown.value);
     return this.succeed(delivery, message, value);
   }
 
