@@ -49,10 +49,18 @@ export { TaskContext } from './worker/task-context.js';
 export { runWorker } from './worker/run-worker.js';
 export type { RunWorkerOptions } from './worker/run-worker.js';
 export { DEAD_LETTER_HEADERS } from './worker/dead-letter.js';
+export { DeadLetters } from './dead-letters/dead-letters.service.js';
+export type {
+  ListDeadLettersOptions,
+  ReplayDeadLettersOptions,
+} from './dead-letters/dead-letters.service.js';
+export type { DeadLetter } from './dead-letters/dead-letter-record.js';
 export { deadLetterQueueName } from './broker/topology.js';
 export { redactUrl } from './broker/redact-url.js';
 
 export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
+export { DeadLetterQueueMissingError } from './errors/dead-letter-queue-missing.error.js';
+export { DeadLetterReplayError } from './errors/dead-letter-replay.error.js';
 export { DuplicateTaskError } from './errors/duplicate-task.error.js';
 export { IllegalStateError } from './errors/illegal-state.error.js';
 export { InvalidOptionsError } from './errors/invalid-options.error.js';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from './client/task-client.js';
+import { DeadLetters } from './dead-letters/dead-letters.service.js';
 import { TaskExplorer } from './discovery/task-explorer.js';
 import { TaskRegistry } from './discovery/task-registry.js';
 import type { TaskQueueOptions } from './options/task-queue-options.js';
@@ -34,7 +35,8 @@ import { TaskQueueServer } from './worker/task-queue.server.js';
     TaskQueueRuntime,
     TaskClient,
     TaskQueueServer,
+    DeadLetters,
   ],
-  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime],
+  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime, DeadLetters],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}
