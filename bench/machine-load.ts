@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Who used the CPUs during a phase: this benchmark (the orchestrator, its live agents and the agents it
+ * has reaped), the RabbitMQ broker (beam.smp), and everything else on the machine ("foreign" load, e.g.
+ * another test suite). Read from /proc; on other systems every figure is NaN.
+ */
+export interface LoadSnapshot {
+  readonly at: number;
+  /** Non-idle CPU seconds of the whole machine (user, nice, system, irq, softirq). */
+  readonly machine: number;
+  /** CPU seconds the hypervisor gave to other guests while we wanted to run. */
+  readonly steal: number;
+  readonly ours: number;
+  readonly broker: number;
+}
+
+export interface LoadShare {
+  /** Average cores busy with each, over the interval. */
+  readonly oursCores: number;
+  readonly brokerCores: number;
+  readonly foreignCores: number;
+  readonly stealCores: number;
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime (+ cutime + cstime with `children`) of a process, in seconds. */
+function processSeconds(pid: number, children: boolean): number {
+  const stat = read(`/proc/${pid}/stat`);
+  if (stat === null) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // After the command: state is field 3, utime 14, stime 15, cutime 16, cstime 17 (1-based in proc(5)).
+  const f = (n: number): number => Number(fields[n - 3]);
+  const ticks = f(14) + f(15) + (children ? f(16) + f(17) : 0);
+  return ticks / TICKS_PER_SECOND;
+}
+
+function findBroker(): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    if (read(`/proc/${entry}/comm`)?.trim() === 'beam.smp') return Number(entry);
+  }
+  return null;
+}
+
+export class MachineLoad {
+  private readonly broker: number | null;
+
+  constructor(private readonly livePids: () => readonly number[]) {
+    this.broker = read('/proc/stat') === null ? null : findBroker();
+  }
+
+  snapshot(): LoadSnapshot {
+    const at = Date.now();
+    const cpu = read('/proc/stat')?.split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number);
+    if (!cpu) return { at, machine: NaN, steal: NaN, ours: NaN, broker: NaN };
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
+    const ours =
+      processSeconds(process.pid, true) +
+      this.livePids().reduce((s, pid) => s + processSeconds(pid, false), 0);
+    return {
+      at,
+      machine: (user + nice + system + irq + softirq) / TICKS_PER_SECOND,
+      steal: steal / TICKS_PER_SECOND,
+      ours,
+      broker: this.broker === null ? NaN : processSeconds(this.broker, false),
+    };
+  }
+
+  static share(from: LoadSnapshot, to: LoadSnapshot): LoadShare {
+    const secs = (to.at - from.at) / 1000;
+    const ours = to.ours - from.ours;
+    const broker = to.broker - from.broker;
+    const r = (x: number): number => Math.round((x / secs) * 100) / 100;
+    return {
+      oursCores: r(ours),
+      brokerCores: r(broker),
+      foreignCores: r(Math.max(0, to.machine - from.machine - ours - broker)),
+      stealCores: r(to.steal - from.steal),
+    };
+  }
+}

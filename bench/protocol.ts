@@ -1,0 +1,92 @@
+/**
+ * What the orchestrator (`main.ts`) and its agent processes (`agent.ts`) say to each other over the
+ * Node IPC channel. Every timestamp is `now()` (see clock.ts): milliseconds since the epoch, with
+ * sub-millisecond precision, comparable across processes on one machine.
+ */
+
+export type Impl = 'raw' | 'celeriac';
+export type Role = 'producer' | 'consumer';
+
+/** The no-op task both sides of the Celeriac run use. */
+export const BENCH_TASK = 'bench.noop';
+
+/** How an agent is started: `node agent.js <impl> <role> <queue> <prefetch>` (the URL comes from env). */
+export interface AgentArgs {
+  readonly impl: Impl;
+  readonly role: Role;
+  readonly queue: string;
+  readonly prefetch: number;
+}
+
+export type Command =
+  /** Producer: publish `n` tasks, `window` at a time (Promise.all over each chunk), all confirmed. */
+  | { readonly cmd: 'enqueue'; readonly n: number; readonly window: number }
+  /** Producer: publish `n` tasks at a steady rate, one at a time, without waiting between confirms. */
+  | { readonly cmd: 'paced'; readonly n: number; readonly ratePerSec: number }
+  /** Producer (Celeriac only): publish `n` tasks with a countdown drawn uniformly from [min, max] s. */
+  | {
+      readonly cmd: 'delayed';
+      readonly n: number;
+      readonly minCountdownS: number;
+      readonly maxCountdownS: number;
+    }
+  /** Consumer: connect and start consuming; `waitFor` resolves after `expect` handled tasks. */
+  | { readonly cmd: 'start'; readonly expect: number; readonly record: boolean }
+  /** Consumer: move the target of `waitFor` to `count` handled tasks since `start`. */
+  | { readonly cmd: 'expect'; readonly count: number }
+  | { readonly cmd: 'waitFor'; readonly timeoutMs: number }
+  /** Consumer: stop consuming and close the connection (unacked messages go back to the queue). */
+  | { readonly cmd: 'stop' }
+  /** Either: start V8's sampling profiler (in-process, so boot and warm-up stay out of the profile). */
+  | { readonly cmd: 'profileStart' }
+  /** Either: stop it and write the `.cpuprofile` to `file`. */
+  | { readonly cmd: 'profileStop'; readonly file: string }
+  /** Either: memory after two forced GCs. */
+  | { readonly cmd: 'memory' }
+  | { readonly cmd: 'exit' };
+
+export type Request = Command & { readonly id: number };
+
+export type Reply =
+  | { readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly id: number; readonly ok: false; readonly error: string };
+
+export interface ProducerStats {
+  readonly sent: number;
+  /** Just before the first send()/publish(). */
+  readonly firstSendAt: number;
+  /** When the last confirm arrived. */
+  readonly lastConfirmAt: number;
+  /** process.cpuUsage() user + system between the two, in microseconds. */
+  readonly cpuMicros: number;
+}
+
+export interface ConsumerStats {
+  readonly handled: number;
+  /** Just before connecting and consuming (Celeriac: just before `app.listen()`). */
+  readonly startedAt: number;
+  /** First handler start. */
+  readonly firstStartAt: number;
+  /** Completion of the handler that reached the target count. */
+  readonly lastDoneAt: number;
+  /** process.cpuUsage() user + system from `startedAt` to `lastDoneAt`, in microseconds. */
+  readonly cpuMicros: number;
+  /** Handler start minus the producer's send time, per task (only with `record`). */
+  readonly latenciesMs: readonly number[];
+  /** Handler start minus the task's eta, per task that had one (only with `record`). */
+  readonly latenessMs: readonly number[];
+}
+
+export interface MemoryStats {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+/** The task body's one argument: the producer's send time. */
+export function sentAtOf(args: unknown): number {
+  if (Array.isArray(args) && typeof args[0] === 'number') return args[0];
+  throw new Error(`Unexpected task arguments: ${JSON.stringify(args)}`);
+}

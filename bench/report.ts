@@ -1,0 +1,310 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as prettier from 'prettier';
+import type { BenchResults, ImplResults } from './results.js';
+
+const DOC = 'docs/benchmarks.md';
+const LATEST = 'bench/results/latest.json';
+/** Everything from this marker on in docs/benchmarks.md is hand-written and kept across runs. */
+const ANALYSIS_MARKER =
+  '<!-- bench:analysis (everything below is kept when npm run bench rewrites this file) -->';
+
+/** The repository root: the nearest directory above this file whose package.json is Celeriac's. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'celeriac'
+    ) {
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('Cannot find the Celeriac repository root');
+    dir = parent;
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join('node_modules', name, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'libs'], {
+      encoding: 'utf8',
+    });
+    return dirty.trim() === '' ? commit : `${commit} (libs/ modified)`;
+  } catch {
+    return '?';
+  }
+}
+
+export function collectVersions(server: {
+  version: string;
+  platform: string;
+}): Record<string, string> {
+  return {
+    celeriac: gitCommit(),
+    node: process.version,
+    rabbitmq: server.version,
+    erlang: server.platform,
+    amqplib: packageVersion('amqplib'),
+    'amqp-connection-manager': packageVersion('amqp-connection-manager'),
+    '@nestjs/core': packageVersion('@nestjs/core'),
+    '@nestjs/microservices': packageVersion('@nestjs/microservices'),
+  };
+}
+
+type Row = readonly [metric: string, raw: string, celeriac: string, ratio: string];
+
+function n0(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+
+function n2(x: number): string {
+  return x.toFixed(2);
+}
+
+function ratio(a: number, b: number): string {
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function rows(r: BenchResults): Row[] {
+  const raw = r.raw;
+  const cel = r.celeriac;
+  const rate = (label: string, pick: (x: ImplResults) => number): Row => [
+    label,
+    n0(pick(raw)),
+    n0(pick(cel)),
+    ratio(pick(cel), pick(raw)),
+  ];
+  const ms = (label: string, pick: (x: ImplResults) => number): Row => [
+    label,
+    n2(pick(raw)),
+    n2(pick(cel)),
+    ratio(pick(cel), pick(raw)),
+  ];
+  const cpu = (label: string, pick: (x: ImplResults) => number | undefined): Row => {
+    const a = pick(raw) ?? Number.NaN;
+    const b = pick(cel) ?? Number.NaN;
+    return [label, a.toFixed(1), b.toFixed(1), ratio(b, a)];
+  };
+  const k = (x: number): string => x.toLocaleString('en-US');
+  const d = cel.delayLateness;
+  return [
+    rate(`Enqueue, tasks/s (confirmed, nothing consuming)`, (x) => x.enqueue.median),
+    rate(`Drain, tasks/s (pre-filled queue)`, (x) => x.drain.median),
+    rate(`End to end, tasks/s (first send → last handler)`, (x) => x.e2e.median),
+    ms(`Send → handler start p50 at ${r.config.latencyRate}/s, ms`, (x) => x.latency.p50),
+    ms(`Send → handler start p95 at ${r.config.latencyRate}/s, ms`, (x) => x.latency.p95),
+    ms(`Send → handler start p99 at ${r.config.latencyRate}/s, ms`, (x) => x.latency.p99),
+    [
+      `Delayed task lateness p50 / p99 / max, ms`,
+      '—',
+      d ? `${n2(d.p50)} / ${n2(d.p99)} / ${n2(d.max)}` : '—',
+      '',
+    ],
+    ms(`Worker RSS idle, MiB`, (x) => x.memory.idleMb),
+    ms(`Worker RSS after ${k(r.config.rssTasks)} tasks, MiB`, (x) => x.memory.afterMb),
+    [
+      `Worker RSS growth: from idle / after the first ${k(r.config.rssWarmTasks)}, MiB`,
+      `${n2(raw.memory.growthMb)} / ${n2(raw.memory.growthAfterWarmMb)}`,
+      `${n2(cel.memory.growthMb)} / ${n2(cel.memory.growthAfterWarmMb)}`,
+      '',
+    ],
+    [
+      `Worker heap used idle / warm / after, MiB`,
+      `${n2(raw.memory.heapUsedIdleMb)} / ${n2(raw.memory.heapUsedWarmMb)} / ${n2(raw.memory.heapUsedAfterMb)}`,
+      `${n2(cel.memory.heapUsedIdleMb)} / ${n2(cel.memory.heapUsedWarmMb)} / ${n2(cel.memory.heapUsedAfterMb)}`,
+      '',
+    ],
+    [
+      `Worker V8 heap reserved idle / after, MiB`,
+      `${n2(raw.memory.heapTotalIdleMb)} / ${n2(raw.memory.heapTotalAfterMb)}`,
+      `${n2(cel.memory.heapTotalIdleMb)} / ${n2(cel.memory.heapTotalAfterMb)}`,
+      '',
+    ],
+    cpu(`CPU µs per task, producer (enqueue)`, (x) => x.enqueue.producerCpuUsPerTask),
+    cpu(`CPU µs per task, consumer (drain)`, (x) => x.drain.consumerCpuUsPerTask),
+    cpu(`CPU µs per task, producer (end to end)`, (x) => x.e2e.producerCpuUsPerTask),
+    cpu(`CPU µs per task, consumer (end to end)`, (x) => x.e2e.consumerCpuUsPerTask),
+  ];
+}
+
+/** The results table on stdout, aligned for a terminal. */
+export function printTable(r: BenchResults): void {
+  const header: Row = ['', 'raw amqplib', 'Celeriac', 'Celeriac ÷ raw'];
+  const all = [header, ...rows(r)];
+  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const line = (row: Row): string =>
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ');
+  const out = [
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows(r).map(line),
+    '',
+  ];
+  for (const t of r.targets) {
+    out.push(`${t.met ? 'MET   ' : 'MISSED'}  ${t.name}: ${t.target}, measured ${t.actual}`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function mdTable(header: readonly string[], body: readonly (readonly string[])[]): string {
+  const esc = (cell: string): string => cell.replace(/\|/g, '\\|');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...body.map((row) => `| ${row.map(esc).join(' | ')} |`),
+  ].join('\n');
+}
+
+function generated(r: BenchResults): string {
+  const c = r.config;
+  const k = (x: number): string => x.toLocaleString('en-US');
+  const perRun = (['raw', 'celeriac'] as const).flatMap((impl) =>
+    (['enqueue', 'drain', 'e2e'] as const).map((phase) => {
+      const p = r[impl][phase];
+      return [
+        `${impl === 'raw' ? 'raw amqplib' : 'Celeriac'} ${phase === 'e2e' ? 'end to end' : phase}`,
+        ...p.rates.map(n0),
+        n0(p.median),
+      ];
+    }),
+  );
+  const versions = Object.entries(r.versions)
+    .map(([name, v]) => `${name} ${v}`)
+    .join(', ');
+  return `# Benchmarks
+
+<!-- Generated by \`npm run bench\` (bench/report.ts) down to the analysis marker; edit the generator, not this part. -->
+
+\`npm run bench\` measures Celeriac against a **raw amqplib baseline with the same guarantees**, in one
+run, on the same broker and the same kind of queue, and writes this page and \`bench/results/latest.json\`.
+It takes about four minutes and needs the local RabbitMQ (\`RABBITMQ_URL\`, default
+\`amqp://guest:guest@127.0.0.1:5672\`). \`npm run bench -- --quick\` is a small smoke run that writes nothing;
+\`npm run bench -- --profile\` records CPU profiles of both sides under load and prints their top frames.
+
+## What is measured
+
+Both sides use a classic durable queue behind a durable direct exchange of the same name (what Celeriac
+declares for a queue), persistent messages published with \`mandatory\` on a confirm channel, a per-consumer
+prefetch of ${c.prefetch}, and one manual ack per message after the handler. Producer and consumer are
+separate Node processes (an API and a worker), each on its own connection, driven over IPC by an
+orchestrator; queue names are unique per run and deleted at the end.
+
+- **Baseline**: amqplib \`ConfirmChannel.publish\` with a callback per message; the body is a Celery-shaped
+  JSON array (\`[[sentAt], {}, {embed}]\`) without protocol headers; the consumer \`JSON.parse\`s the body, calls
+  the handler, and acks.
+- **Celeriac**: \`TaskClient.send(name, [sentAt], {}, { ignoreResult: true })\` in an application context, and
+  a worker built like \`runWorker()\` (\`TaskQueueServer\` as a Nest microservice strategy) with a no-op
+  \`@Task({ ignoreResult: true })\`; \`concurrency\` = \`prefetch\` = ${c.prefetch}.
+- **Pipelining**: both producers publish in chunks of ${k(c.window)}: ${k(c.window)} sends started at once, then
+  \`Promise.all\` over their confirms, then the next chunk. \`TaskClient.send\` is one confirmed publish per call.
+- **Rates** (${k(c.tasks)} tasks, median of ${c.reps}, after a ${k(c.warmupTasks)}-task warm-up per side):
+  *enqueue* is first send → last confirm with nothing consuming; *drain* is consumer start (connect, declare,
+  consume) → last handler completion on a queue pre-filled with ${k(c.tasks)}; *end to end* is first send →
+  last handler completion with the consumer already attached. After each phase the queue depth is checked
+  (${k(c.tasks)} after enqueue, 0 after the consumer closed: every message was acked, none lost).
+- **Latency**: ${k(c.latencyTasks)} tasks sent one by one at a steady ${c.latencyRate}/s; each carries its send time
+  (\`performance.timeOrigin + performance.now()\`, taken just before \`send()\`/\`publish()\`), and the handler
+  subtracts it from its own start time.
+- **Delayed tasks** (Celeriac only): ${k(c.delayedTasks)} tasks with \`countdown\` uniform in
+  ${c.delayMinS}–${c.delayMaxS} s, sent at 1000/s; lateness is handler start − \`eta\` (wall clock, 1 ms resolution).
+  Kept below the prefetch, so no task waits in the broker behind held ones.
+- **Memory**: a fresh worker process; RSS and heap after two forced GCs when idle (listening, nothing handled),
+  after ${k(c.rssWarmTasks)} tasks, and after ${k(c.rssTasks)} in all (end to end, same producer).
+- **CPU**: \`process.cpuUsage()\` (user + system) deltas over each phase, divided by the task count: producer
+  over enqueue, consumer over drain, and both over end to end.
+
+## How to read it
+
+The **Celeriac ÷ raw** column is Celeriac's number divided by the baseline's: for rates, above 1× means Celeriac
+is faster; for latency, memory and CPU, below 1× means Celeriac is cheaper. The baseline is the ceiling for
+what any library can do on this broker with these guarantees, so a ratio near 1× for rates means the library
+adds little; the broker (an Erlang VM on the same ${r.machine.cores} cores) is part of every number. Absolute
+numbers move with the machine and what else runs on it (load average at start and end is recorded below); the
+ratios are the comparable part, since both sides run in the same minutes on the same broker.
+
+## Latest run
+
+${r.date} (run \`${r.runId}\`, ${r.durationS} s) on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB,
+${r.machine.os}; load average ${r.machine.loadAvgStart} at start, ${r.machine.loadAvgEnd} at end. ${versions}.
+
+${mdTable(['', 'raw amqplib', 'Celeriac', 'Celeriac ÷ raw'], rows(r))}
+
+### Targets
+
+${mdTable(
+  ['Target', 'Wanted', 'Measured', 'Met'],
+  r.targets.map((t) => [t.name, t.target, t.actual, t.met ? 'yes' : '**no**']),
+)}
+
+### Every repetition (tasks/s)
+
+${mdTable(['', ...r.raw.enqueue.rates.map((_, i) => `run ${i + 1}`), 'median'], perRun)}
+
+### Who used the CPUs
+
+Average cores busy, from /proc: this benchmark's processes, the broker (beam.smp), other processes on the
+machine (anything above ~0.1 means the phase shared the machine), and hypervisor steal. Over the whole run:
+${r.load.run.oursCores} (benchmark), ${r.load.run.brokerCores} (broker), ${r.load.run.foreignCores} (other),
+${r.load.run.stealCores} (steal).
+
+${mdTable(
+  ['Phase', 'Benchmark', 'Broker', 'Other', 'Steal'],
+  r.load.phases.map((p) => [
+    p.phase,
+    p.oursCores.toFixed(2),
+    p.brokerCores.toFixed(2),
+    p.foreignCores.toFixed(2),
+    p.stealCores.toFixed(2),
+  ]),
+)}
+
+`;
+}
+
+const DEFAULT_ANALYSIS = `${ANALYSIS_MARKER}
+
+## Analysis
+
+Not written yet.
+`;
+
+async function pretty(file: string, text: string): Promise<string> {
+  const config = (await prettier.resolveConfig(file)) ?? {};
+  return prettier.format(text, { ...config, filepath: file });
+}
+
+/** Writes latest.json, a copy under bench/results/runs/, and docs/benchmarks.md; returns the paths. */
+export async function writeReports(r: BenchResults): Promise<string[]> {
+  mkdirSync('bench/results/runs', { recursive: true });
+  mkdirSync('docs', { recursive: true });
+  const json = await pretty(LATEST, JSON.stringify(r, null, 2));
+  const history = `bench/results/runs/${r.runId}.json`;
+  writeFileSync(LATEST, json);
+  writeFileSync(history, json);
+  const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const at = previous.indexOf(ANALYSIS_MARKER);
+  const analysis = at >= 0 ? previous.slice(at) : DEFAULT_ANALYSIS;
+  writeFileSync(DOC, await pretty(DOC, `${generated(r)}${analysis}`));
+  return [LATEST, history, DOC];
+}

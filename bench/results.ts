@@ -1,0 +1,99 @@
+import type { LoadShare } from './machine-load.js';
+import type { Distribution } from './stats.js';
+
+/** Everything one `npm run bench` measured; written to bench/results/latest.json. */
+export interface BenchResults {
+  readonly schema: 1;
+  readonly runId: string;
+  readonly date: string;
+  readonly durationS: number;
+  readonly machine: Machine;
+  readonly versions: Readonly<Record<string, string>>;
+  readonly config: BenchConfig;
+  readonly raw: ImplResults;
+  readonly celeriac: ImplResults;
+  /** Celeriac ÷ raw, on the medians. Above 1 means Celeriac is faster. */
+  readonly enqueueRatio: number;
+  readonly drainRatio: number;
+  readonly e2eRatio: number;
+  /** Celeriac's p99 ÷ the baseline's, at the steady rate. Below 1 means Celeriac is faster. */
+  readonly p99Ratio: number;
+  readonly delayLatenessP99Ms: number;
+  /** Celeriac worker RSS after `rssTasks` minus idle, after forced GCs, in MiB. */
+  readonly rssGrowthMb: number;
+  readonly targets: readonly TargetCheck[];
+  /** CPU used by this benchmark, the broker and everything else, over the run and per phase. */
+  readonly load: { readonly run: LoadShare; readonly phases: readonly PhaseLoad[] };
+}
+
+export interface PhaseLoad extends LoadShare {
+  readonly phase: string;
+}
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly os: string;
+  /** 1-minute load average when the run started and when it ended (other work on the machine). */
+  readonly loadAvgStart: number;
+  readonly loadAvgEnd: number;
+}
+
+export interface BenchConfig {
+  readonly tasks: number;
+  readonly reps: number;
+  readonly window: number;
+  readonly prefetch: number;
+  readonly warmupTasks: number;
+  readonly latencyTasks: number;
+  readonly latencyRate: number;
+  readonly delayedTasks: number;
+  readonly delayMinS: number;
+  readonly delayMaxS: number;
+  readonly rssTasks: number;
+  readonly rssWarmTasks: number;
+}
+
+export interface RatePhase {
+  /** Tasks per second, one per repetition. */
+  readonly rates: readonly number[];
+  readonly median: number;
+  /** Median over repetitions of CPU microseconds per task, per side (absent where a side did not run). */
+  readonly producerCpuUsPerTask?: number;
+  readonly consumerCpuUsPerTask?: number;
+}
+
+export interface MemoryPhase {
+  readonly idleMb: number;
+  readonly warmMb: number;
+  readonly afterMb: number;
+  /** after − idle. */
+  readonly growthMb: number;
+  /** after − warm: growth once caches, JIT code and buffers have settled. */
+  readonly growthAfterWarmMb: number;
+  readonly heapUsedIdleMb: number;
+  readonly heapUsedWarmMb: number;
+  readonly heapUsedAfterMb: number;
+  /** V8's reserved heap (grows with the young generation under allocation pressure). */
+  readonly heapTotalIdleMb: number;
+  readonly heapTotalAfterMb: number;
+}
+
+export interface ImplResults {
+  readonly enqueue: RatePhase;
+  readonly drain: RatePhase;
+  readonly e2e: RatePhase;
+  /** Send → handler start at the steady rate, in ms. */
+  readonly latency: Distribution & { readonly achievedRate: number };
+  readonly memory: MemoryPhase;
+  /** Handler start − eta, in ms (Celeriac only). */
+  readonly delayLateness?: Distribution;
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly target: string;
+  readonly actual: string;
+  readonly met: boolean;
+}
