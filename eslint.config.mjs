@@ -23,6 +23,8 @@ export default tseslint.config(
         { checksVoidReturn: { arguments: false } },
       ],
       '@typescript-eslint/explicit-module-boundary-types': 'error',
+      // `const { dropped, ...rest } = obj` is how a field is left out of a copy.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       '@typescript-eslint/no-extraneous-class': ['error', { allowWithDecorator: true }],
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       // Nest's option types are classes (NestApplicationContextOptions); object literals are how Nest

@@ -17,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'int',
           include: ['test/integration/**/*.int-spec.ts', 'test/e2e/**/*.e2e-spec.ts'],
+          setupFiles: ['test/support/cleanup.ts'],
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -28,6 +29,7 @@ export default defineConfig({
           // Against real Python Celery 5.2 (Debian's python3-celery): slow to start, so kept apart.
           name: 'interop',
           include: ['test/interop/**/*.interop-spec.ts'],
+          setupFiles: ['test/support/cleanup.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 180_000,

@@ -4,7 +4,7 @@ import {
   UnroutableError,
   deadLetterQueueName,
 } from '@app/task-queue';
-import { BrokerProbe, uniqueName } from '../support/broker.js';
+import { BrokerProbe, TEST_DELAY_PREFIX, uniqueName } from '../support/broker.js';
 import { startClient, type TestClient } from '../support/apps.js';
 
 describe('TaskClient publishing on the real broker', () => {
@@ -95,20 +95,36 @@ describe('TaskClient publishing on the real broker', () => {
     expect(await probe.depth(queue)).toBe(0);
   });
 
-  it('writes countdown, expires and priority the way Celery does', async () => {
-    const before = Date.now();
-    await app.client.send(
-      'demo.add',
-      [],
-      {},
-      { countdown: 60, expires: 120, priority: 7, ignoreResult: true },
-    );
-    const msg = await probe.get(queue);
-    const headers = msg?.properties.headers ?? {};
-    expect(headers['eta']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
-    expect(Date.parse(String(headers['eta']))).toBeGreaterThanOrEqual(before + 60_000 - 1);
-    expect(headers['expires']).toMatch(/\+00:00$/);
-    expect(Number(msg?.properties.expiration)).toBeGreaterThan(110_000);
-    expect(msg?.properties.priority).toBe(7);
+  it("writes countdown, expires and priority the way Celery does (delayedDelivery: 'direct')", async () => {
+    const direct = await startClient({ defaultQueue: queue, delayedDelivery: 'direct' });
+    try {
+      const before = Date.now();
+      await direct.client.send(
+        'demo.add',
+        [],
+        {},
+        { countdown: 60, expires: 120, priority: 7, ignoreResult: true },
+      );
+      const msg = await probe.get(queue);
+      const headers = msg?.properties.headers ?? {};
+      expect(headers['eta']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
+      expect(Date.parse(String(headers['eta']))).toBeGreaterThanOrEqual(before + 60_000 - 1);
+      expect(headers['expires']).toMatch(/\+00:00$/);
+      expect(Number(msg?.properties.expiration)).toBeGreaterThan(110_000);
+      expect(msg?.properties.priority).toBe(7);
+    } finally {
+      await direct.close();
+    }
+  });
+
+  it('puts a countdown task into the delay cascade, not into its queue', async () => {
+    await app.client.send('demo.add', [], {}, { countdown: 100.5, ignoreResult: true });
+    // 100.5 s − the 1 s lead, in whole seconds = 99 s = 0b1100011: it enters at level 6 (64 s).
+    expect(await probe.depth(`${TEST_DELAY_PREFIX}.L06`)).toBe(1);
+    expect(await probe.depth(queue)).toBe(0);
+    const held = await probe.get(`${TEST_DELAY_PREFIX}.L06`);
+    expect(held?.fields.routingKey.split('.').slice(-7).join('')).toBe('1100011');
+    expect(held?.properties.headers?.['x-celeriac-delay-routing-key']).toBe(queue);
+    expect(held?.properties.expiration).toBeUndefined();
   });
 });

@@ -28,7 +28,13 @@ describe('the Nest TaskClient calls tasks on a Python Celery 5.2 worker', () => 
 
   beforeAll(async () => {
     probe = await BrokerProbe.open();
-    app = await startClient({ defaultQueue: queue, maxPayloadBytes: 4 * 1024 * 1024 });
+    // Only Python workers consume here, and they hold ETA tasks themselves: no Celeriac worker runs a
+    // delay forwarder, so countdowns go straight to the queue as Celery sends them.
+    app = await startClient({
+      defaultQueue: queue,
+      maxPayloadBytes: 4 * 1024 * 1024,
+      delayedDelivery: 'direct',
+    });
     python = await startPythonWorker(queue);
   }, 60_000);
 

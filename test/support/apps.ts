@@ -12,7 +12,7 @@ import {
   TaskQueueServer,
   type TaskQueueOptions,
 } from '@app/task-queue';
-import { RABBITMQ_URL } from './broker.js';
+import { RABBITMQ_URL, TEST_DELAY_PREFIX } from './broker.js';
 
 /** A Nest logger that keeps what it was told, so tests can assert "one warning" without reading stdout. */
 export class CapturingLogger implements LoggerService {
@@ -73,7 +73,9 @@ export async function startWorker(
 ): Promise<TestWorker> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
-    imports: [TaskQueueModule.forRoot({ url: RABBITMQ_URL, ...options })],
+    imports: [
+      TaskQueueModule.forRoot({ url: RABBITMQ_URL, delayPrefix: TEST_DELAY_PREFIX, ...options }),
+    ],
     providers,
     controllers,
   })
@@ -102,7 +104,9 @@ export interface TestClient {
 export async function startClient(options: TaskQueueOptions): Promise<TestClient> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
-    imports: [TaskQueueModule.forRoot({ url: RABBITMQ_URL, ...options })],
+    imports: [
+      TaskQueueModule.forRoot({ url: RABBITMQ_URL, delayPrefix: TEST_DELAY_PREFIX, ...options }),
+    ],
   })
     .setLogger(logger)
     .compile();

@@ -111,3 +111,39 @@ export class BrokerProbe {
     await this.connection.close();
   }
 }
+
+/**
+ * This test file's delay cascade: each file declares its own (about 130 ms for 28 quorum queues) so that
+ * files never forward each other's delayed tasks, and `cleanup.ts` deletes it after the file.
+ */
+export const TEST_DELAY_PREFIX = uniqueName('delay');
+
+/** Deletes a delay cascade: its level queues and exchanges, the ready queue, its dead letters, the out exchange. */
+export async function deleteDelayTopology(prefix: string): Promise<void> {
+  const connection = await amqplib.connect(RABBITMQ_URL);
+  try {
+    const names = [
+      ...Array.from({ length: 28 }, (_, k) => `${prefix}.L${String(k).padStart(2, '0')}`),
+    ];
+    const queues = [...names, `${prefix}.ready`, `${prefix}.ready.dead`];
+    const exchanges = [...names, `${prefix}.out`];
+    for (const q of queues) await ignoreMissing(connection, (ch) => ch.deleteQueue(q));
+    for (const e of exchanges) await ignoreMissing(connection, (ch) => ch.deleteExchange(e));
+  } finally {
+    await connection.close();
+  }
+}
+
+async function ignoreMissing(
+  connection: ChannelModel,
+  op: (ch: Channel) => Promise<unknown>,
+): Promise<void> {
+  const ch = await connection.createChannel();
+  ch.on('error', () => undefined);
+  try {
+    await op(ch);
+    await ch.close();
+  } catch {
+    // already gone (the channel closed with a 404)
+  }
+}

@@ -1,4 +1,6 @@
 import { assertQueueTopology } from '../broker/topology.js';
+import { DelayScheduler } from '../delays/delay-scheduler.js';
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
 import { encodeTask } from '../message/encode-task.js';
 import type { TaskMessage } from '../message/task-message.js';
@@ -12,21 +14,29 @@ import type { Publisher } from './publisher.js';
 
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
- * worker does for the next step of a chain or a callback, so both follow the same routes and rules.
+ * worker does for the next step of a chain, a callback or a retry, so both follow the same routes and
+ * rules. A task with an eta more than a moment away goes through the delay cascade.
  */
 export class TaskPublisher {
   private readonly router: TaskRouter;
   private topologyReady: Promise<void> | undefined;
+  /** The delay cascade, or null when delayed tasks go straight to their queue (`delayedDelivery: 'direct'`). */
+  readonly delays: DelayScheduler | null;
 
   constructor(
     private readonly options: ResolvedTaskQueueOptions,
     private readonly publisher: Publisher,
   ) {
     this.router = createTaskRouter(options);
+    this.delays =
+      options.delayedDelivery === 'cascade'
+        ? new DelayScheduler(publisher, options.delayPrefix)
+        : null;
   }
 
   /**
    * @throws InvalidOptionsError / UnknownQueueError for a route to a queue that cannot exist
+   * @throws InvalidSendOptionsError for an eta beyond what the delay cascade carries (about 8.5 years)
    * @throws PayloadTooLargeError, UnroutableError, PublishError
    */
   async publish(message: TaskMessage, target: RouteTarget): Promise<void> {
@@ -40,12 +50,24 @@ export class TaskPublisher {
         this.options.maxPayloadBytes,
       );
     }
+    const what = `task "${message.task}" (id ${message.id})`;
+    if (message.eta && this.delays) {
+      const destination = { exchange: route.exchange, routingKey: route.routingKey };
+      let scheduled: boolean;
+      try {
+        scheduled = await this.delays.schedule(encoded, destination, message.eta.getTime(), what);
+      } catch (err: unknown) {
+        if (err instanceof RangeError) throw new InvalidSendOptionsError('eta', err.message);
+        throw err;
+      }
+      if (scheduled) return;
+    }
     await this.publisher.publish({
       exchange: route.exchange,
       routingKey: route.routingKey,
       message: encoded,
       mandatory: true,
-      what: `task "${message.task}" (id ${message.id})`,
+      what,
     });
   }
 

@@ -56,6 +56,8 @@ describe('resolveOptions', () => {
         createMissingQueues: true,
         publishTimeoutMs: 10_000,
         maxPayloadBytes: 1_048_576,
+        delayedDelivery: 'cascade',
+        delayPrefix: 'celeriac.delay',
         worker: {
           queues: ['celery'],
           concurrency: 10,
@@ -64,6 +66,17 @@ describe('resolveOptions', () => {
           nodeName: 'celeriac@box',
         },
       });
+    });
+
+    it('takes the delayed-delivery mode and the cascade prefix, and refuses bad ones', () => {
+      expect(resolve({ delayedDelivery: 'direct', delayPrefix: 'app.delay' })).toMatchObject({
+        delayedDelivery: 'direct',
+        delayPrefix: 'app.delay',
+      });
+      expect(() => resolve({ delayedDelivery: 'plugin' as never })).toThrow(
+        /"delayedDelivery": must be 'cascade' or 'direct', got "plugin"/,
+      );
+      expect(() => resolve({ delayPrefix: 'amq.delay' })).toThrow(/delayPrefix/);
     });
 
     it('treats an explicit undefined as absent', () => {

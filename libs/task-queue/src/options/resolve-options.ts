@@ -27,6 +27,8 @@ const OPTION_KEYS = {
   createMissingQueues: true,
   publishTimeoutMs: true,
   maxPayloadBytes: true,
+  delayedDelivery: true,
+  delayPrefix: true,
   worker: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
 
@@ -99,6 +101,20 @@ export function resolveOptions(
     input.createMissingQueues ?? TASK_QUEUE_DEFAULTS.createMissingQueues,
   );
 
+  // Typed as unknown: options often come from environment variables, so the union is checked at run time.
+  const delayedDelivery: unknown = input.delayedDelivery ?? TASK_QUEUE_DEFAULTS.delayedDelivery;
+  if (delayedDelivery !== 'cascade' && delayedDelivery !== 'direct') {
+    throw new InvalidOptionsError(
+      'delayedDelivery',
+      `must be 'cascade' or 'direct', got ${describeValue(delayedDelivery)}`,
+    );
+  }
+  // The cascade's queue names are built from the prefix, so it must make valid queue names.
+  const delayPrefix = checkQueueName(
+    'delayPrefix',
+    input.delayPrefix ?? TASK_QUEUE_DEFAULTS.delayPrefix,
+  );
+
   const defaultQueue = checkQueueName(
     'defaultQueue',
     input.defaultQueue ?? TASK_QUEUE_DEFAULTS.defaultQueue,
@@ -145,6 +161,8 @@ export function resolveOptions(
     createMissingQueues,
     publishTimeoutMs,
     maxPayloadBytes,
+    delayedDelivery,
+    delayPrefix,
     worker,
   });
 }

@@ -122,9 +122,25 @@ export interface TaskQueueOptions {
    * @defaultValue `1_048_576` (1 MiB)
    */
   maxPayloadBytes?: number;
+  /**
+   * How tasks with a countdown or eta travel. `'cascade'`: through Celeriac's delay queues (a TTL cascade
+   * that needs no broker plugin and survives broker and worker restarts), forwarded by the Celeriac
+   * workers when due. `'direct'`: straight to their queue with the eta in the header, as Celery does, for
+   * queues that only Python workers consume (they hold ETA tasks themselves).
+   * @defaultValue `'cascade'`
+   */
+  delayedDelivery?: DelayedDelivery;
+  /**
+   * Name prefix of the delay cascade's exchanges and queues.
+   * @defaultValue `'celeriac.delay'`
+   */
+  delayPrefix?: string;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
   worker?: WorkerOptions;
 }
+
+/** See `TaskQueueOptions.delayedDelivery`. */
+export type DelayedDelivery = 'cascade' | 'direct';
 
 /** Defaults, in one place. `resolveOptions()` reads them; nothing else does. */
 export const TASK_QUEUE_DEFAULTS = {
@@ -136,6 +152,8 @@ export const TASK_QUEUE_DEFAULTS = {
   createMissingQueues: true,
   publishTimeoutMs: 10_000,
   maxPayloadBytes: 1_048_576,
+  delayedDelivery: 'cascade',
+  delayPrefix: 'celeriac.delay',
   exchangeType: 'direct',
   queueType: 'classic',
   concurrency: 10,
@@ -192,5 +210,7 @@ export interface ResolvedTaskQueueOptions {
   readonly createMissingQueues: boolean;
   readonly publishTimeoutMs: number;
   readonly maxPayloadBytes: number;
+  readonly delayedDelivery: DelayedDelivery;
+  readonly delayPrefix: string;
   readonly worker: ResolvedWorkerOptions;
 }

@@ -1,11 +1,17 @@
 import { deadLetterQueueName } from '../broker/topology.js';
 import type { IncomingMessage, OutgoingMessage } from '../message/amqp-message.js';
 import type { DecodeFailureReason } from '../message/decode-task.js';
-import { toAmqpHeaders } from '../message/header-values.js';
+import { republishable } from '../message/republish.js';
 import type { ExceptionInfo } from '../message/result-message.js';
 
 /** Why a message was dead-lettered: a decode failure, or what the worker decided. */
-export type DeadLetterReason = DecodeFailureReason | 'unknown-task' | 'expired' | 'task-failed';
+export type DeadLetterReason =
+  | DecodeFailureReason
+  | 'unknown-task'
+  | 'expired'
+  | 'task-failed'
+  /** A delayed message without a usable eta or destination, or whose destination no longer exists. */
+  | 'undeliverable-delay';
 
 /** Headers a dead letter carries, in addition to the original ones. */
 export const DEAD_LETTER_HEADERS = {
@@ -40,13 +46,11 @@ export function buildDeadLetter(
   message: IncomingMessage,
   facts: DeadLetterFacts,
 ): { routingKey: string; message: OutgoingMessage } {
-  const p = message.properties;
-  const original = p.headers ?? {};
   const headers: Record<string, unknown> = {
-    ...toAmqpHeaders(original),
+    ...(message.properties.headers ?? {}),
     [DEAD_LETTER_HEADERS.reason]: facts.reason,
     [DEAD_LETTER_HEADERS.detail]: truncate(facts.detail, 1024),
-    [DEAD_LETTER_HEADERS.attempts]: { '!': 'int32', value: facts.attempts },
+    [DEAD_LETTER_HEADERS.attempts]: facts.attempts,
     [DEAD_LETTER_HEADERS.queue]: facts.queue,
     [DEAD_LETTER_HEADERS.exchange]: message.fields.exchange,
     [DEAD_LETTER_HEADERS.routingKey]: message.fields.routingKey,
@@ -59,19 +63,7 @@ export function buildDeadLetter(
       1024,
     );
   }
-  const properties: OutgoingMessage['properties'] = {
-    contentType: p.contentType ?? 'application/octet-stream',
-    contentEncoding: p.contentEncoding ?? 'binary',
-    headers,
-    deliveryMode: 2,
-  };
-  if (p.correlationId !== undefined) properties.correlationId = p.correlationId;
-  if (p.replyTo !== undefined) properties.replyTo = p.replyTo;
-  if (p.priority !== undefined) properties.priority = p.priority;
-  return {
-    routingKey: deadLetterQueueName(facts.queue),
-    message: { content: message.content, properties },
-  };
+  return { routingKey: deadLetterQueueName(facts.queue), message: republishable(message, headers) };
 }
 
 function truncate(text: string, max: number): string {

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { TaskPublisher } from '../client/task-publisher.js';
+import { DelayForwarder } from '../delays/delay-forwarder.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
@@ -40,6 +41,7 @@ export class TaskQueueServer
 {
   override readonly transportId = TASK_TRANSPORT;
   private consumer: TaskConsumer | undefined;
+  private forwarder: DelayForwarder | undefined;
   private closing: Promise<void> | undefined;
   private readonly ignoredResults = new Set<string>();
   private readonly retryPolicies = new Map<string, RetryPolicy>();
@@ -59,7 +61,8 @@ export class TaskQueueServer
       this._status$.next('connecting');
       const worker = this.options.worker;
       const publisher = this.runtime.publisher;
-      const runner = new TaskRunner(publisher, new TaskPublisher(this.options, publisher), this, {
+      const tasks = new TaskPublisher(this.options, publisher);
+      const runner = new TaskRunner(publisher, tasks, this, {
         concurrency: worker.concurrency,
         maxPayloadBytes: this.options.maxPayloadBytes,
         nodeName: worker.nodeName,
@@ -72,6 +75,16 @@ export class TaskQueueServer
         runner,
         this.options.connectTimeoutMs,
       );
+      if (tasks.delays) {
+        // Every worker forwards due tasks out of the delay cascade, whichever queues it consumes.
+        this.forwarder = new DelayForwarder(
+          this.runtime.connections.get('consume'),
+          publisher,
+          tasks.delays,
+          this.options.delayPrefix,
+        );
+        await this.forwarder.start();
+      }
       await this.consumer.start();
       this._status$.next('consuming');
       this.logger.log(
@@ -88,7 +101,9 @@ export class TaskQueueServer
   override close(): Promise<void> {
     this.closing ??= (async () => {
       this._status$.next('draining');
-      await this.consumer?.close();
+      // Both at once: task intake must stop now, and held delayed tasks go back to the ready queue
+      // at once, so another worker's forwarder fires them on time.
+      await Promise.all([this.forwarder?.close(), this.consumer?.close()]);
       this._status$.next('closed');
     })();
     return this.closing;

@@ -1,9 +1,13 @@
 import { Logger } from '@nestjs/common';
 import type { Publisher } from '../client/publisher.js';
 import type { TaskPublisher } from '../client/task-publisher.js';
+import { withoutDelayHeaders } from '../delays/delay-headers.js';
+import { HOLD_LIMIT_MS } from '../delays/delay-plan.js';
+import type { DelayScheduler } from '../delays/delay-scheduler.js';
 import { decodeTask, type DecodeFailureReason } from '../message/decode-task.js';
 import { invalidTask, notRegistered, taskRevoked } from '../message/exception-info.js';
 import type { ExceptionInfo } from '../message/result-message.js';
+import { republishable } from '../message/republish.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import { FailureHandler } from './failure-handler.js';
@@ -52,7 +56,7 @@ export class TaskRunner {
 
   constructor(
     publisher: Publisher,
-    tasks: TaskPublisher,
+    private readonly tasks: TaskPublisher,
     private readonly dispatcher: TaskDispatcher,
     private readonly options: TaskRunnerOptions,
     private readonly onOutcome: (outcome: TaskOutcome, task: string | null) => void = () =>
@@ -135,6 +139,11 @@ export class TaskRunner {
     if (isExpired(message)) return this.revokeExpired(delivery, message);
 
     if (message.eta && message.eta.getTime() > Date.now()) {
+      // Not held unacked for long: that would pin prefetch slots and trip the broker's consumer_timeout.
+      const delays = this.tasks.delays;
+      if (delays && message.eta.getTime() - Date.now() > HOLD_LIMIT_MS) {
+        return this.defer(delivery, message, delays);
+      }
       const reached = await this.holdUntil(message.eta.getTime());
       if (!reached) return this.giveBack(delivery);
       if (isExpired(message)) return this.revokeExpired(delivery, message);
@@ -215,6 +224,49 @@ export class TaskRunner {
       retries: message.retries,
     });
     return 'revoked';
+  }
+
+  /**
+   * Moves a task that is not due for a while into the delay cascade, back to the queue it came from, and
+   * acks it once the broker confirmed the copy (a Python client puts the eta in the header and publishes
+   * straight to the queue).
+   */
+  private async defer(
+    delivery: Delivery,
+    message: TaskMessage,
+    delays: DelayScheduler,
+  ): Promise<TaskOutcome> {
+    const fields = delivery.message.fields;
+    const destination =
+      fields.exchange === ''
+        ? { exchange: '', routingKey: delivery.queue.name }
+        : { exchange: fields.exchange, routingKey: fields.routingKey };
+    const headers = delivery.message.properties.headers ?? {};
+    const what = `task ${message.task}[${message.id}] into the delay cascade`;
+    try {
+      await delays.schedule(
+        republishable(delivery.message, withoutDelayHeaders(headers)),
+        destination,
+        message.eta?.getTime() ?? Date.now(),
+        what,
+      );
+    } catch (err: unknown) {
+      if (err instanceof RangeError) {
+        await this.reporter.reject(delivery, {
+          reason: 'bad-header',
+          detail: err.message,
+          ...replyAddress(message),
+          exception: invalidTask(`bad-header: ${err.message}`),
+          state: 'FAILURE',
+          retries: message.retries,
+        });
+        return 'rejected';
+      }
+      this.reporter.requeueAfterBrokerError(delivery, what, err);
+      return 'requeued';
+    }
+    delivery.ack();
+    return 'deferred';
   }
 
   /** Resolves true at `at`, or false as soon as the worker stops starting tasks. */
