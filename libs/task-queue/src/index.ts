@@ -46,6 +46,8 @@ export type { TaskMessage } from './message/task-message.js';
 export { TaskQueueServer } from './worker/task-queue.server.js';
 export type { WorkerStatus } from './worker/task-queue.server.js';
 export { TaskContext } from './worker/task-context.js';
+export type { TaskLimitOptions } from './worker/task-limits.js';
+export { SoftTimeLimitExceeded, TimeLimitExceeded } from './errors/time-limit.error.js';
 export { runWorker } from './worker/run-worker.js';
 export type { RunWorkerOptions } from './worker/run-worker.js';
 export { DEAD_LETTER_HEADERS } from './worker/dead-letter.js';

@@ -2,14 +2,16 @@ import { SetMetadata } from '@nestjs/common';
 import type { TaskRef } from '../client/task-ref.js';
 import { TASK_METADATA } from '../task-queue.constants.js';
 import type { TaskRetryOptions } from '../worker/retry-policy.js';
+import type { TaskLimitOptions } from '../worker/task-limits.js';
 import type { TaskContext } from '../worker/task-context.js';
 
 /**
  * Per-task options of `@Task()`. The retry options (`maxRetries`, `autoretryFor`, `retryBackoff`,
  * `retryBackoffMax`, `retryJitter`, `defaultRetryDelay`) are Celery's, in camelCase; see `TaskRetryOptions`.
+ * So are the limits (`timeLimit`, `softTimeLimit`, `rateLimit`); see `TaskLimitOptions`.
  * They are checked at boot: a bad value fails the start naming `Class.method` and the field.
  */
-export interface TaskOptions extends TaskRetryOptions {
+export interface TaskOptions extends TaskRetryOptions, TaskLimitOptions {
   /** Wire name, e.g. `'email.send'`; unique across the app. Never derived from class or method names. */
   name: string;
   /**
@@ -28,6 +30,8 @@ export interface TaskMetadata {
   readonly ignoreResult: boolean;
   /** Retry options as given; the explorer checks them and applies the defaults. */
   readonly retry: Readonly<TaskRetryOptions>;
+  /** Time and rate limits as given; the explorer checks them. */
+  readonly limits: Readonly<TaskLimitOptions>;
   /** Option names the decorator does not know (a typo from plain JavaScript); the explorer refuses them. */
   readonly unknownKeys: readonly string[];
 }
@@ -41,11 +45,18 @@ const RETRY_KEYS = [
   'defaultRetryDelay',
 ] as const satisfies readonly (keyof TaskRetryOptions)[];
 
+const LIMIT_KEYS = [
+  'timeLimit',
+  'softTimeLimit',
+  'rateLimit',
+] as const satisfies readonly (keyof TaskLimitOptions)[];
+
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
   'name',
   'params',
   'ignoreResult',
   ...RETRY_KEYS,
+  ...LIMIT_KEYS,
 ]);
 
 /** A handler whose leading parameters match the task's args; the task context comes last. */
@@ -90,11 +101,17 @@ export function Task(
     const value = given[key] !== undefined ? given[key] : extra[key];
     if (value !== undefined) retry[key] = value;
   }
+  const limits: Record<string, unknown> = {};
+  for (const key of LIMIT_KEYS) {
+    const value = given[key] ?? extra[key];
+    if (value !== undefined) limits[key] = value;
+  }
   const metadata: TaskMetadata = {
     name,
     params: params ? [...params] : null,
     ignoreResult: given.ignoreResult ?? extra.ignoreResult ?? false,
     retry,
+    limits,
     unknownKeys: [...Object.keys(given), ...Object.keys(extra)].filter((k) => !KNOWN_KEYS.has(k)),
   };
   return SetMetadata(TASK_METADATA, metadata);

@@ -4,6 +4,7 @@ import type { TaskMetadata } from '../decorators/task.decorator.js';
 import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { TASK_METADATA } from '../task-queue.constants.js';
 import { resolveRetryPolicy } from '../worker/retry-policy.js';
+import { resolveTaskLimits } from '../worker/task-limits.js';
 import { TaskRegistry } from './task-registry.js';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -53,8 +54,9 @@ export class TaskExplorer implements OnModuleInit {
       if (unknownKey !== undefined)
         throw new InvalidTaskOptionsError(owner, unknownKey, 'is not an option of @Task()');
       const retry = resolveRetryPolicy(metadata.retry, owner);
+      const limits = resolveTaskLimits(metadata.limits, owner);
       const bound = (method as (...args: unknown[]) => unknown).bind(instance);
-      this.registry.register({ metadata, owner, handler: bound, retry });
+      this.registry.register({ metadata, owner, handler: bound, retry, limits });
     }
   }
 }

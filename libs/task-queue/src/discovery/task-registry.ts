@@ -1,6 +1,7 @@
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import type { TaskMetadata } from '../decorators/task.decorator.js';
 import type { RetryPolicy } from '../worker/retry-policy.js';
+import type { TaskLimits } from '../worker/task-limits.js';
 
 /** A discovered task handler, bound to its provider instance. */
 export interface RegisteredTask {
@@ -11,6 +12,8 @@ export interface RegisteredTask {
   readonly handler: (...args: unknown[]) => unknown;
   /** The retry options of `@Task()`, checked, with the defaults applied. */
   readonly retry: RetryPolicy;
+  /** Time and rate limits, checked. */
+  readonly limits: TaskLimits;
 }
 
 /**

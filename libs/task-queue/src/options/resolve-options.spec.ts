@@ -58,6 +58,7 @@ describe('resolveOptions', () => {
         maxPayloadBytes: 1_048_576,
         delayedDelivery: 'cascade',
         delayPrefix: 'celeriac.delay',
+        brokerConsumerTimeoutMs: 1_800_000,
         worker: {
           queues: ['celery'],
           concurrency: 10,
@@ -141,7 +142,10 @@ describe('resolveOptions', () => {
         exchangeType: 'topic',
         bindingKeys: ['media.#', '*.video'],
         type: 'quorum',
-        arguments: { 'x-delivery-limit': 5, 'x-nested': { deep: [1, 'two', true] } },
+        arguments: {
+          'x-delivery-limit': 5,
+          'x-nested': { deep: [1, 'two', true] },
+        },
       } as const;
       expect(resolveOptions({ queues: [queue] }, ENV).queues.get('media')).toEqual(queue);
     });
@@ -150,7 +154,12 @@ describe('resolveOptions', () => {
       const resolved = resolveOptions(
         {
           queues: [
-            { name: 'logs', exchange: 'amq.topic', exchangeType: 'topic', bindingKeys: ['log.#'] },
+            {
+              name: 'logs',
+              exchange: 'amq.topic',
+              exchangeType: 'topic',
+              bindingKeys: ['log.#'],
+            },
             { name: 'local', exchange: '' },
           ],
         },
@@ -164,8 +173,18 @@ describe('resolveOptions', () => {
       const resolved = resolveOptions(
         {
           queues: [
-            { name: 'a', exchange: 'shared', exchangeType: 'topic', bindingKeys: ['a.#'] },
-            { name: 'b', exchange: 'shared', exchangeType: 'topic', bindingKeys: ['b.#'] },
+            {
+              name: 'a',
+              exchange: 'shared',
+              exchangeType: 'topic',
+              bindingKeys: ['a.#'],
+            },
+            {
+              name: 'b',
+              exchange: 'shared',
+              exchangeType: 'topic',
+              bindingKeys: ['b.#'],
+            },
           ],
         },
         ENV,
@@ -387,7 +406,9 @@ describe('resolveOptions', () => {
       ],
       [
         'x-max-priority on a quorum queue',
-        { queues: [{ name: 'a', type: 'quorum', arguments: { 'x-max-priority': 10 } }] },
+        {
+          queues: [{ name: 'a', type: 'quorum', arguments: { 'x-max-priority': 10 } }],
+        },
         'queues[0].arguments["x-max-priority"]',
         'is not supported by quorum queues (RabbitMQ refuses the declaration), got 10',
       ],

@@ -29,6 +29,7 @@ const OPTION_KEYS = {
   maxPayloadBytes: true,
   delayedDelivery: true,
   delayPrefix: true,
+  brokerConsumerTimeoutMs: true,
   worker: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
 
@@ -115,6 +116,13 @@ export function resolveOptions(
     input.delayPrefix ?? TASK_QUEUE_DEFAULTS.delayPrefix,
   );
 
+  const brokerConsumerTimeoutMs = checkInteger(
+    'brokerConsumerTimeoutMs',
+    input.brokerConsumerTimeoutMs ?? TASK_QUEUE_DEFAULTS.brokerConsumerTimeoutMs,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
+
   const defaultQueue = checkQueueName(
     'defaultQueue',
     input.defaultQueue ?? TASK_QUEUE_DEFAULTS.defaultQueue,
@@ -163,6 +171,7 @@ export function resolveOptions(
     maxPayloadBytes,
     delayedDelivery,
     delayPrefix,
+    brokerConsumerTimeoutMs,
     worker,
   });
 }

@@ -135,6 +135,13 @@ export interface TaskQueueOptions {
    * @defaultValue `'celeriac.delay'`
    */
   delayPrefix?: string;
+  /**
+   * The broker's `consumer_timeout` (rabbitmq.conf; 30 minutes by default). RabbitMQ closes a channel that
+   * holds a delivery unacked longer and redelivers the task, so a worker refuses at boot a task whose
+   * hard `timeLimit` is not below it. Set it to your broker's value.
+   * @defaultValue `1_800_000`
+   */
+  brokerConsumerTimeoutMs?: number;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
   worker?: WorkerOptions;
 }
@@ -154,6 +161,7 @@ export const TASK_QUEUE_DEFAULTS = {
   maxPayloadBytes: 1_048_576,
   delayedDelivery: 'cascade',
   delayPrefix: 'celeriac.delay',
+  brokerConsumerTimeoutMs: 1_800_000,
   exchangeType: 'direct',
   queueType: 'classic',
   concurrency: 10,
@@ -212,5 +220,6 @@ export interface ResolvedTaskQueueOptions {
   readonly maxPayloadBytes: number;
   readonly delayedDelivery: DelayedDelivery;
   readonly delayPrefix: string;
+  readonly brokerConsumerTimeoutMs: number;
   readonly worker: ResolvedWorkerOptions;
 }

@@ -6,12 +6,14 @@ import { TaskPublisher } from '../client/task-publisher.js';
 import { DelayForwarder } from '../delays/delay-forwarder.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
+import { NO_LIMITS, type TaskLimits } from './task-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { TaskContext } from './task-context.js';
 import { TaskConsumer } from './task-consumer.js';
@@ -45,9 +47,11 @@ export class TaskQueueServer
   private closing: Promise<void> | undefined;
   private readonly ignoredResults = new Set<string>();
   private readonly retryPolicies = new Map<string, RetryPolicy>();
+  private readonly limits = new Map<string, TaskLimits>();
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
+    @Inject(RESOLVED_OPTIONS)
+    private readonly options: ResolvedTaskQueueOptions,
     private readonly registry: TaskRegistry,
     private readonly runtime: TaskQueueRuntime,
   ) {
@@ -140,6 +144,10 @@ export class TaskQueueServer
     return this.retryPolicies.get(task) ?? DEFAULT_RETRY_POLICY;
   }
 
+  limitsOf(task: string): TaskLimits {
+    return this.limits.get(task) ?? NO_LIMITS;
+  }
+
   invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown> {
     const handler = this.messageHandlers.get(message.task);
     if (!handler) return Promise.reject(new IllegalStateError(`No handler for ${message.task}`));
@@ -167,12 +175,33 @@ export class TaskQueueServer
       const { params, ignoreResult } = task.metadata;
       if (ignoreResult) this.ignoredResults.add(name);
       this.retryPolicies.set(name, task.retry);
+      this.limits.set(name, this.checkedLimits(task.limits, task.owner));
       const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
         Promise.resolve(
           task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
         );
-      this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
+      this.addHandler(name, handler as MessageHandler, false, {
+        celeriac: task.metadata,
+      });
     }
+  }
+
+  /**
+   * A hard limit at or above the broker's consumer_timeout could never fire: RabbitMQ closes the channel
+   * first and redelivers the task, which then runs again. Refused at boot.
+   */
+  private checkedLimits(limits: TaskLimits, owner: string): TaskLimits {
+    const brokerMs = this.options.brokerConsumerTimeoutMs;
+    if (limits.timeLimitMs !== null && limits.timeLimitMs >= brokerMs) {
+      throw new InvalidTaskOptionsError(
+        owner,
+        'timeLimit',
+        `must be below the broker's consumer_timeout (${brokerMs / 1000} s, option brokerConsumerTimeoutMs), ` +
+          `got ${limits.timeLimitMs / 1000} s: RabbitMQ would close the channel first and redeliver the task. ` +
+          `Raise consumer_timeout in rabbitmq.conf and brokerConsumerTimeoutMs together, or split the task.`,
+      );
+    }
+    return limits;
   }
 
   private queue(name: string): ResolvedQueue {

@@ -10,6 +10,9 @@ import type { ExceptionInfo } from '../message/result-message.js';
 import { republishable } from '../message/republish.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
+import { RateLimiter, RateLimiterClosedError } from './rate-limit.js';
+import { effectiveTimeLimits, type TaskLimits } from './task-limits.js';
+import { callWithTimeLimits, type CallOutcome } from './time-limited-call.js';
 import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from './queue-consumer.js';
@@ -28,6 +31,8 @@ export interface TaskDispatcher {
   invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown>;
   /** The task's retry options (`@Task({ maxRetries, autoretryFor, ... })`), with defaults applied. */
   retryPolicy(task: string): RetryPolicy;
+  /** The task's time and rate limits (`@Task({ timeLimit, softTimeLimit, rateLimit })`). */
+  limitsOf(task: string): TaskLimits;
 }
 
 export interface TaskRunnerOptions {
@@ -53,6 +58,8 @@ export class TaskRunner {
   private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
   private stopping = false;
+  /** One per task name that has a rate limit (null: looked up, none), created on first use. */
+  private readonly rateLimiters = new Map<string, RateLimiter | null>();
 
   constructor(
     publisher: Publisher,
@@ -91,6 +98,7 @@ export class TaskRunner {
   stopStarting(): void {
     this.stopping = true;
     this.slots.close();
+    for (const limiter of this.rateLimiters.values()) limiter?.close();
     for (const hold of this.holds) {
       clearTimeout(hold.timer);
       hold.wake();
@@ -149,10 +157,15 @@ export class TaskRunner {
       if (isExpired(message)) return this.revokeExpired(delivery, message);
     }
 
+    // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
+    const rate = this.rateLimiterOf(message.task);
     try {
+      await rate?.acquire();
       await this.slots.acquire();
     } catch (err: unknown) {
-      if (err instanceof LimiterClosedError) return this.giveBack(delivery);
+      if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
+        return this.giveBack(delivery);
+      }
       throw err;
     }
     try {
@@ -172,18 +185,25 @@ export class TaskRunner {
       controller.signal,
     );
     this.running.set(message.id, controller);
-    let value: unknown;
-    // Boxed: a handler may throw null or undefined, and that is still a throw.
-    let thrown: { value: unknown } | null = null;
+    const limits = effectiveTimeLimits(message.timeLimit, this.dispatcher.limitsOf(message.task));
+    let outcome: CallOutcome;
     try {
-      value = await this.dispatcher.invoke(message, ctx);
-    } catch (err: unknown) {
-      thrown = { value: err };
+      outcome = await callWithTimeLimits(
+        () => this.dispatcher.invoke(message, ctx),
+        controller,
+        limits,
+        () => {
+          this.logger.warn(
+            `Task ${message.task}[${message.id}] passed its hard time limit (${String((limits.hardMs ?? 0) / 1000)} s): ` +
+              'reported failed and its slot freed; the handler ignored its signal and may still be running',
+          );
+        },
+      );
     } finally {
       this.running.delete(message.id);
     }
-    if (thrown) return this.failures.afterThrow(delivery, message, thrown.value);
-    return this.succeed(delivery, message, value);
+    if (!outcome.ok) return this.failures.afterThrow(delivery, message, outcome.thrown);
+    return this.succeed(delivery, message, outcome.value);
   }
 
   private async succeed(
@@ -267,6 +287,16 @@ export class TaskRunner {
     }
     delivery.ack();
     return 'deferred';
+  }
+
+  private rateLimiterOf(task: string): RateLimiter | null {
+    let limiter = this.rateLimiters.get(task);
+    if (limiter === undefined) {
+      const perSecond = this.dispatcher.limitsOf(task).ratePerSecond;
+      limiter = perSecond === null ? null : new RateLimiter(perSecond);
+      this.rateLimiters.set(task, limiter);
+    }
+    return limiter;
   }
 
   /** Resolves true at `at`, or false as soon as the worker stops starting tasks. */
