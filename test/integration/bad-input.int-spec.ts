@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DEAD_LETTER_HEADERS, Task, TaskFailedError, deadLetterQueueName } from '@app/task-queue';
+import { celeryHeaders } from '../support/celery-headers.js';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 
@@ -10,28 +11,6 @@ class GoodTasks {
   ping(): string {
     return 'pong';
   }
-}
-
-/** Celery protocol 2 headers for a raw publish, as a Python client writes them. */
-function celeryHeaders(task: string, id: string): Record<string, unknown> {
-  return {
-    lang: 'py',
-    task,
-    id,
-    shadow: null,
-    eta: null,
-    expires: null,
-    group: null,
-    group_index: null,
-    retries: 0,
-    timelimit: [null, null],
-    root_id: id,
-    parent_id: null,
-    argsrepr: '()',
-    kwargsrepr: '{}',
-    origin: 'gen1@test',
-    ignore_result: false,
-  };
 }
 
 describe('bad input reaches the dead-letter queue, never the handlers, and never stops the worker', () => {

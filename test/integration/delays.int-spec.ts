@@ -7,6 +7,7 @@ import {
   type TaskContext,
   deadLetterQueueName,
 } from '@app/task-queue';
+import { celeryHeaders } from '../support/celery-headers.js';
 import { BrokerProbe, TEST_DELAY_PREFIX, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../support/apps.js';
 
@@ -25,27 +26,6 @@ class ClockTasks {
     });
     return Date.now();
   }
-}
-
-function celeryHeaders(task: string, id: string, eta: Date): Record<string, unknown> {
-  return {
-    lang: 'py',
-    task,
-    id,
-    shadow: null,
-    eta: eta.toISOString().replace('Z', '000+00:00'),
-    expires: null,
-    group: null,
-    group_index: null,
-    retries: 0,
-    timelimit: [null, null],
-    root_id: id,
-    parent_id: null,
-    argsrepr: '()',
-    kwargsrepr: '{}',
-    origin: 'gen1@test',
-    ignore_result: false,
-  };
 }
 
 describe('delayed tasks through the TTL cascade (no broker plugin)', () => {

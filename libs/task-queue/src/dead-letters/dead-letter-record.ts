@@ -5,7 +5,7 @@
 import type { IncomingMessage, OutgoingMessage } from '../message/amqp-message.js';
 import { parseCeleryDate } from '../message/celery-date.js';
 import { decodeTask } from '../message/decode-task.js';
-import { toAmqpHeaders } from '../message/header-values.js';
+import { republishable } from '../message/republish.js';
 import { DEAD_LETTER_HEADERS } from '../worker/dead-letter.js';
 
 /** One message of a dead-letter queue, as `DeadLetters.list()` shows it. Null where it does not say. */
@@ -77,17 +77,7 @@ export function replayMessage(
     Object.entries(original).filter(([name]) => !DEATH_HEADER.test(name)),
   );
   if ('retries' in headers) headers['retries'] = 0;
-  const p = message.properties;
-  const properties: OutgoingMessage['properties'] = {
-    contentType: p.contentType ?? 'application/octet-stream',
-    contentEncoding: p.contentEncoding ?? 'binary',
-    headers: toAmqpHeaders(headers),
-    deliveryMode: 2,
-  };
-  if (p.correlationId !== undefined) properties.correlationId = p.correlationId;
-  if (p.replyTo !== undefined) properties.replyTo = p.replyTo;
-  if (p.priority !== undefined) properties.priority = p.priority;
-  return { queue, message: { content: message.content, properties } };
+  return { queue, message: republishable(message, headers) };
 }
 
 /**
