@@ -18,8 +18,11 @@ export function invalidTask(reason: string): ExceptionInfo {
   return { excType: 'InvalidTaskError', excModule: 'celery.exceptions', excMessage: [reason] };
 }
 
-/** The task expired or was revoked before it ran (REVOKED); `exc_message` is `[reason]`. */
-export function taskRevoked(reason: 'expired' | 'revoked'): ExceptionInfo {
+/**
+ * The task expired or was revoked before it ran, or was terminated while running (REVOKED); `exc_message`
+ * is `[reason]`, as a Celery 5.2 worker reports it.
+ */
+export function taskRevoked(reason: 'expired' | 'revoked' | 'terminated'): ExceptionInfo {
   return { excType: 'TaskRevokedError', excModule: 'celery.exceptions', excMessage: [reason] };
 }
 

@@ -9,6 +9,8 @@ export type DeadLetterReason =
   | DecodeFailureReason
   | 'unknown-task'
   | 'expired'
+  /** Revoked by `TaskClient.revoke()` before it started, or terminated while running. */
+  | 'revoked'
   | 'task-failed'
   /** A delayed message without a usable eta or destination, or whose destination no longer exists. */
   | 'undeliverable-delay';

@@ -9,6 +9,7 @@ import { invalidTask, notRegistered, taskRevoked } from '../message/exception-in
 import type { ExceptionInfo } from '../message/result-message.js';
 import { republishable } from '../message/republish.js';
 import type { TaskMessage } from '../message/task-message.js';
+import { revokedRejection, type RevocationGate } from '../revocation/revocation-gate.js';
 import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
 import { RateLimiter, RateLimiterClosedError } from './rate-limit.js';
 import { effectiveTimeLimits, type TaskLimits } from './task-limits.js';
@@ -41,6 +42,8 @@ export interface TaskRunnerOptions {
   readonly nodeName: string;
   /** `origin` header of the messages this worker publishes (`gen<pid>@<host>`). */
   readonly origin: string;
+  /** Revoked task ids (`TaskClient.revoke`): never started, and terminated on request. */
+  readonly revocations?: RevocationGate;
 }
 
 /**
@@ -106,6 +109,13 @@ export class TaskRunner {
     this.holds.clear();
   }
 
+  /** Aborts the `ctx.signal` of the task with this id, if it runs here (a revoke with `terminate`). */
+  terminate(taskId: string, reason: Error): boolean {
+    const controller = this.running.get(taskId);
+    controller?.abort(reason);
+    return controller !== undefined;
+  }
+
   /** Ask every running handler to stop (its `ctx.signal` aborts). */
   abortRunning(reason: string): void {
     for (const controller of this.running.values()) controller.abort(new Error(reason));
@@ -145,6 +155,9 @@ export class TaskRunner {
       return 'rejected';
     }
     if (isExpired(message)) return this.revokeExpired(delivery, message);
+    if (await this.options.revocations?.isRevoked(message.id)) {
+      return this.refuseRevoked(delivery, message);
+    }
 
     if (message.eta && message.eta.getTime() > Date.now()) {
       // Not held unacked for long: that would pin prefetch slots and trip the broker's consumer_timeout.
@@ -169,6 +182,10 @@ export class TaskRunner {
       throw err;
     }
     try {
+      // Again, just before starting: it may have been revoked during an eta hold or the wait for a slot.
+      if (await this.options.revocations?.isRevoked(message.id)) {
+        return await this.refuseRevoked(delivery, message);
+      }
       return await this.run(delivery, message);
     } finally {
       this.slots.release();
@@ -189,7 +206,12 @@ export class TaskRunner {
     let outcome: CallOutcome;
     try {
       outcome = await callWithTimeLimits(
-        () => this.dispatcher.invoke(message, ctx),
+        () => {
+          const running = this.dispatcher.invoke(message, ctx);
+          return (
+            this.options.revocations?.whileRunning(message, controller.signal, running) ?? running
+          );
+        },
         controller,
         limits,
         () => {
@@ -201,6 +223,9 @@ export class TaskRunner {
       );
     } finally {
       this.running.delete(message.id);
+    }
+    if (this.options.revocations?.wasTerminated(message.id)) {
+      return this.refuseRevoked(delivery, message, 'terminated');
     }
     if (!outcome.ok) return this.failures.afterThrow(delivery, message, outcome.thrown);
     return this.succeed(delivery, message, outcome.value);
@@ -232,6 +257,16 @@ export class TaskRunner {
       this.reporter.requeueAfterBrokerError(delivery, `task ${message.task}[${message.id}]`, err);
       return 'requeued';
     }
+  }
+
+  /** REVOKED to the caller, a dead letter with reason `revoked`, then the ack. */
+  private async refuseRevoked(
+    delivery: Delivery,
+    message: TaskMessage,
+    how: 'revoked' | 'terminated' = 'revoked',
+  ): Promise<TaskOutcome> {
+    await this.reporter.reject(delivery, revokedRejection(message, how));
+    return 'revoked';
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
