@@ -13,6 +13,7 @@ export type {
   QueueOptions,
   QueueType,
   ResolvedTaskQueueOptions,
+  RevocationOptions,
   RouteTarget,
   TaskQueueOptions,
   TaskRoutes,
@@ -28,6 +29,7 @@ export { TaskRegistry } from './discovery/task-registry.js';
 
 export { TaskClient } from './client/task-client.js';
 export type { SendOptions } from './client/send-options.js';
+export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './client/task-ref.js';
 export type { TaskRef } from './client/task-ref.js';
 export { signature } from './canvas/task-signature.js';
@@ -69,6 +71,8 @@ export { InvalidOptionsError } from './errors/invalid-options.error.js';
 export { InvalidRetryOptionsError } from './errors/invalid-retry-options.error.js';
 export { InvalidTaskOptionsError } from './errors/invalid-task-options.error.js';
 export { InvalidSendOptionsError } from './errors/invalid-send-options.error.js';
+export { InvalidRevokeError } from './revocation/invalid-revoke.error.js';
+export { RevocationStreamError } from './revocation/revocation-stream.error.js';
 export { NonRetryableError } from './errors/non-retryable.error.js';
 export { PayloadTooLargeError } from './errors/payload-too-large.error.js';
 export { PublishError } from './errors/publish.error.js';

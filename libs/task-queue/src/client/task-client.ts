@@ -18,6 +18,9 @@ import {
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
 import { GroupResult } from '../results/group-result.js';
+import { revocationPublisher } from '../revocation/create-revocation.js';
+import type { RevocationPublisher } from '../revocation/revocation-publisher.js';
+import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
 import { resolveSendOptions, type SendOptions } from './send-options.js';
@@ -46,12 +49,14 @@ interface Lineage {
 export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
+  private readonly revocations: RevocationPublisher;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
     this.publisher = new TaskPublisher(options, runtime.publisher);
+    this.revocations = revocationPublisher(runtime, options);
   }
 
   /**
@@ -142,6 +147,27 @@ export class TaskClient {
       );
     }
     return new GroupResult(groupId, results);
+  }
+
+  /**
+   * Revokes tasks by id (Celery's `app.control.revoke`): every worker refuses to start them for
+   * `revocation.retentionMs` (3 h by default), including workers that start later or restart, and answers
+   * REVOKED (`TaskRevokedError('revoked')`). With `terminate`, a worker running one aborts its `ctx.signal`.
+   * Resolves once the broker has confirmed the revocation; an unknown id is harmless.
+   *
+   * @example
+   * await tasks.revoke(result.id);
+   * await tasks.revoke([a.id, b.id], { terminate: true, reason: 'order cancelled' });
+   *
+   * @throws InvalidRevokeError for a bad argument, before anything is published
+   * @throws RevocationStreamError when the revocation stream cannot be declared (another retention)
+   * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
+   */
+  async revoke(taskIds: string | readonly string[], options: RevokeOptions = {}): Promise<void> {
+    const record = buildRevokeRecord(taskIds, options, Date.now(), this.origin);
+    const shown =
+      record.ids.length === 1 ? `task ${record.ids[0] ?? ''}` : `${record.ids.length} tasks`;
+    await this.revocations.publish(record, `the revocation of ${shown}`);
   }
 
   /**

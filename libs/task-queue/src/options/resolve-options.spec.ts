@@ -59,6 +59,12 @@ describe('resolveOptions', () => {
         delayedDelivery: 'cascade',
         delayPrefix: 'celeriac.delay',
         brokerConsumerTimeoutMs: 1_800_000,
+        revocation: {
+          retentionMs: 10_800_000,
+          stream: 'celeriac.revoked',
+          maxIds: 50_000,
+          terminateGraceMs: 5_000,
+        },
         worker: {
           queues: ['celery'],
           concurrency: 10,
@@ -78,6 +84,11 @@ describe('resolveOptions', () => {
         /"delayedDelivery": must be 'cascade' or 'direct', got "plugin"/,
       );
       expect(() => resolve({ delayPrefix: 'amq.delay' })).toThrow(/delayPrefix/);
+    });
+
+    it('resolves the revocation options, naming a bad field under revocation', () => {
+      expect(resolve({ revocation: { retentionMs: 60_000 } }).revocation.retentionMs).toBe(60_000);
+      expect(() => resolve({ revocation: { maxIds: 0 } })).toThrow(/"revocation.maxIds"/);
     });
 
     it('treats an explicit undefined as absent', () => {

@@ -7,6 +7,7 @@ import { describeValue } from './describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { type QueueEntry, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
+import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
 import { MAX_TIMER_MS, resolveWorker } from './resolve-worker.js';
@@ -30,6 +31,7 @@ const OPTION_KEYS = {
   delayedDelivery: true,
   delayPrefix: true,
   brokerConsumerTimeoutMs: true,
+  revocation: true,
   worker: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
 
@@ -157,6 +159,7 @@ export function resolveOptions(
     hostname: () => env?.hostname ?? osHostname(),
   });
   const queues = queueTable([...configured, ...missing]);
+  const revocation = resolveRevocation(input.revocation ?? {});
 
   return Object.freeze({
     urls,
@@ -172,6 +175,7 @@ export function resolveOptions(
     delayedDelivery,
     delayPrefix,
     brokerConsumerTimeoutMs,
+    revocation,
     worker,
   });
 }

@@ -80,6 +80,34 @@ export interface WorkerOptions {
   nodeName?: string;
 }
 
+/** Options of task revocation (`TaskClient.revoke()`); clients and workers of one app must agree on them. */
+export interface RevocationOptions {
+  /**
+   * How long a revocation counts: a worker refuses a revoked task for this long after the revoke, including
+   * a worker that starts later (it reads this window back at start). Also the stream's `x-max-age`, so every
+   * process using one stream must give the same value. Celery's `REVOKE_EXPIRES` (3 h).
+   * @defaultValue `10_800_000`
+   */
+  retentionMs?: number;
+  /**
+   * Name of the RabbitMQ stream that carries revocations (declared on first use).
+   * @defaultValue `'celeriac.revoked'`
+   */
+  stream?: string;
+  /**
+   * Most revoked ids a worker keeps in memory; past it the oldest are forgotten first. Celery's
+   * `REVOKES_MAX`.
+   * @defaultValue `50_000`
+   */
+  maxIds?: number;
+  /**
+   * After `revoke(id, { terminate: true })` aborted a running task's `ctx.signal`, how long its handler may
+   * take to settle before the worker reports it REVOKED and frees its slot anyway.
+   * @defaultValue `5_000`
+   */
+  terminateGraceMs?: number;
+}
+
 export interface TaskQueueOptions {
   /**
    * Broker URL, or several for failover.
@@ -142,6 +170,8 @@ export interface TaskQueueOptions {
    * @defaultValue `1_800_000`
    */
   brokerConsumerTimeoutMs?: number;
+  /** Task revocation: retention window, stream name, limits. */
+  revocation?: RevocationOptions;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
   worker?: WorkerOptions;
 }
@@ -166,6 +196,10 @@ export const TASK_QUEUE_DEFAULTS = {
   queueType: 'classic',
   concurrency: 10,
   shutdownGraceMs: 10_000,
+  revocationRetentionMs: 10_800_000,
+  revocationStream: 'celeriac.revoked',
+  revocationMaxIds: 50_000,
+  terminateGraceMs: 5_000,
 } as const;
 
 /** A queue with every field decided. */
@@ -200,6 +234,13 @@ export interface ResolvedWorkerOptions {
   readonly nodeName: string;
 }
 
+export interface ResolvedRevocationOptions {
+  readonly retentionMs: number;
+  readonly stream: string;
+  readonly maxIds: number;
+  readonly terminateGraceMs: number;
+}
+
 /** Options after `resolveOptions()`: defaults applied, validated, frozen. */
 export interface ResolvedTaskQueueOptions {
   readonly urls: readonly string[];
@@ -221,5 +262,6 @@ export interface ResolvedTaskQueueOptions {
   readonly delayedDelivery: DelayedDelivery;
   readonly delayPrefix: string;
   readonly brokerConsumerTimeoutMs: number;
+  readonly revocation: ResolvedRevocationOptions;
   readonly worker: ResolvedWorkerOptions;
 }

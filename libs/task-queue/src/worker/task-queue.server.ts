@@ -10,6 +10,8 @@ import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { revocationListener } from '../revocation/create-revocation.js';
+import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
@@ -44,6 +46,7 @@ export class TaskQueueServer
   override readonly transportId = TASK_TRANSPORT;
   private consumer: TaskConsumer | undefined;
   private forwarder: DelayForwarder | undefined;
+  private revocations: RevocationListener | undefined;
   private closing: Promise<void> | undefined;
   private readonly ignoredResults = new Set<string>();
   private readonly retryPolicies = new Map<string, RetryPolicy>();
@@ -66,12 +69,18 @@ export class TaskQueueServer
       const worker = this.options.worker;
       const publisher = this.runtime.publisher;
       const tasks = new TaskPublisher(this.options, publisher);
+      const revocations = revocationListener(this.runtime, this.options);
+      this.revocations = revocations;
       const runner = new TaskRunner(publisher, tasks, this, {
         concurrency: worker.concurrency,
         maxPayloadBytes: this.options.maxPayloadBytes,
         nodeName: worker.nodeName,
         origin: `gen${process.pid}@${hostname()}`,
+        revocations,
       });
+      revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
+      // Before any task consumer: a worker that starts later never runs a task revoked earlier.
+      await revocations.start();
       this.consumer = new TaskConsumer(
         this.runtime.connections.get('consume'),
         worker.queues.map((name) => this.queue(name)),
@@ -108,6 +117,8 @@ export class TaskQueueServer
       // Both at once: task intake must stop now, and held delayed tasks go back to the ready queue
       // at once, so another worker's forwarder fires them on time.
       await Promise.all([this.forwarder?.close(), this.consumer?.close()]);
+      // Last: a terminate still reaches tasks that run during the drain.
+      await this.revocations?.close();
       this._status$.next('closed');
     })();
     return this.closing;
