@@ -62,7 +62,7 @@ class ProducerAgent {
       case 'enqueue':
         return enqueue(this.side, command.n, command.window);
       case 'paced':
-        return paced(this.side, command.n, command.ratePerSec);
+        return paced(this.side, command.n, command.ratePerSec, command.startAt);
       case 'delayed':
         return delayed(this.side, command.n, command.minCountdownS, command.maxCountdownS);
       case 'memory':
@@ -135,7 +135,10 @@ async function main(): Promise<void> {
     agent.run(request).then(
       (result) => {
         reply({ id: request.id, ok: true, result });
-        if (request.cmd === 'exit') process.disconnect();
+        if (request.cmd === 'exit') {
+          process.removeAllListeners('disconnect');
+          process.disconnect();
+        }
       },
       (err: unknown) => {
         reply({
@@ -146,6 +149,8 @@ async function main(): Promise<void> {
       },
     );
   });
+  // The orchestrator went away (it failed, or was interrupted): do not linger.
+  process.once('disconnect', () => process.exit(0));
   process.send?.({ ready: true });
 }
 

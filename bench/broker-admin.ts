@@ -1,4 +1,5 @@
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
+import { DELAY_LEVELS, delayNames } from '@app/task-queue/delays/delay-topology.js';
 import { sleep } from './clock.js';
 
 /**
@@ -22,8 +23,21 @@ export class BrokerAdmin {
           `'rabbitmq-server -detached && rabbitmqctl await_startup', or set RABBITMQ_URL.`,
       );
     }
-    return new BrokerAdmin(connection, await connection.createChannel());
+    const admin = new BrokerAdmin(connection, await connection.createChannel());
+    connection.on('error', () => undefined); // 'close' follows, with the reason
+    connection.on('close', (err?: Error) => {
+      if (admin.closing) return;
+      // A broker restart (another suite's fault test, say) invalidates every number of the run.
+      console.error(
+        `The broker closed the benchmark's connection (${err?.message ?? 'no reason given'}): ` +
+          'was it restarted? The run is void; start it again.',
+      );
+      process.exit(1);
+    });
+    return admin;
   }
+
+  private closing = false;
 
   /** RabbitMQ's version and platform, from the connection's server properties. */
   get server(): { version: string; platform: string } {
@@ -54,13 +68,26 @@ export class BrokerAdmin {
     }
   }
 
-  /** Deletes the queue, its dead-letter queue and its exchange; missing ones are fine. */
-  async remove(queue: string): Promise<void> {
-    for (const q of [queue, `${queue}.dead`]) await this.channel.deleteQueue(q);
-    await this.channel.deleteExchange(queue);
+  /**
+   * Deletes the queue, its dead-letter queue and its exchange, and with `delayPrefix` Celeriac's delay
+   * cascade under that prefix (level queues and exchanges, ready queue, its dead letters, out exchange).
+   * Missing ones are fine.
+   */
+  async remove(queue: string, delayPrefix?: string): Promise<void> {
+    const queues = [queue, `${queue}.dead`];
+    const exchanges = [queue];
+    if (delayPrefix !== undefined) {
+      const names = delayNames(delayPrefix);
+      const levels = Array.from({ length: DELAY_LEVELS }, (_, k) => names.level(k));
+      queues.push(...levels, names.ready, names.dead);
+      exchanges.push(...levels, names.out);
+    }
+    for (const q of queues) await this.channel.deleteQueue(q);
+    for (const e of exchanges) await this.channel.deleteExchange(e);
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.connection.close();
   }
 }

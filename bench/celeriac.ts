@@ -34,10 +34,16 @@ export class BenchTasks {
   }
 }
 
+/** The run's own delay cascade, so runs never share (or leave behind) delay queues. */
+export function delayPrefixOf(queue: string): string {
+  return `${queue}.delay`;
+}
+
 function options(url: string, queue: string, prefetch: number): TaskQueueOptions {
   return {
     url,
     defaultQueue: queue,
+    delayPrefix: delayPrefixOf(queue),
     worker: { queues: [queue], concurrency: prefetch, prefetch },
   };
 }

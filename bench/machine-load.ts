@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * Who used the CPUs during a phase: this benchmark (the orchestrator, its live agents and the agents it
@@ -44,19 +44,50 @@ function processSeconds(pid: number, children: boolean): number {
   return ticks / TICKS_PER_SECOND;
 }
 
-function findBroker(): number | null {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    if (read(`/proc/${entry}/comm`)?.trim() === 'beam.smp') return Number(entry);
+/**
+ * The broker's process: the beam.smp listening on `port` (another RabbitMQ node on the machine counts as
+ * foreign load), or the only beam.smp when the socket cannot be matched.
+ */
+function findBroker(port: number): number | null {
+  const beams = readdirSync('/proc').filter(
+    (entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/comm`)?.trim() === 'beam.smp',
+  );
+  const portHex = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = new Set(
+    (read('/proc/net/tcp') ?? '')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter((f) => f[1]?.endsWith(`:${portHex}`) && f[3] === '0A') // 0A: LISTEN
+      .map((f) => `socket:[${f[9]}]`),
+  );
+  for (const pid of beams) {
+    try {
+      const fds = readdirSync(`/proc/${pid}/fd`);
+      if (fds.some((fd) => inodes.has(readlinkSafe(`/proc/${pid}/fd/${fd}`)))) return Number(pid);
+    } catch {
+      // not ours to read
+    }
   }
-  return null;
+  return beams.length === 1 ? Number(beams[0]) : null;
+}
+
+function readlinkSafe(path: string): string {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return '';
+  }
 }
 
 export class MachineLoad {
   private readonly broker: number | null;
 
-  constructor(private readonly livePids: () => readonly number[]) {
-    this.broker = read('/proc/stat') === null ? null : findBroker();
+  constructor(
+    private readonly livePids: () => readonly number[],
+    brokerPort: number,
+  ) {
+    this.broker = read('/proc/stat') === null ? null : findBroker(brokerPort);
   }
 
   snapshot(): LoadSnapshot {

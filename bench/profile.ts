@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AgentProcess } from './agent-process.js';
 import { BrokerAdmin } from './broker-admin.js';
+import { delayPrefixOf } from './celeriac.js';
 import type { ConsumerStats, ProducerStats } from './protocol.js';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that the summary reads. */
@@ -139,7 +140,7 @@ export async function runProfile(url: string, prefetch: number, window: number):
       );
       await producer.exit();
       await consumer.exit();
-      await admin.remove(queue);
+      await admin.remove(queue, impl === 'celeriac' ? delayPrefixOf(queue) : undefined);
     }
   } finally {
     for (const a of agents) a.kill();

@@ -21,8 +21,16 @@ export interface AgentArgs {
 export type Command =
   /** Producer: publish `n` tasks, `window` at a time (Promise.all over each chunk), all confirmed. */
   | { readonly cmd: 'enqueue'; readonly n: number; readonly window: number }
-  /** Producer: publish `n` tasks at a steady rate, one at a time, without waiting between confirms. */
-  | { readonly cmd: 'paced'; readonly n: number; readonly ratePerSec: number }
+  /**
+   * Producer: publish `n` tasks at a steady rate, one at a time, without waiting between confirms; the
+   * first at `startAt` (a `now()` time, so two producers can share one schedule).
+   */
+  | {
+      readonly cmd: 'paced';
+      readonly n: number;
+      readonly ratePerSec: number;
+      readonly startAt: number;
+    }
   /** Producer (Celeriac only): publish `n` tasks with a countdown drawn uniformly from [min, max] s. */
   | {
       readonly cmd: 'delayed';

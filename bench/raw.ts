@@ -23,6 +23,14 @@ function body(sentAt: number): Buffer {
   );
 }
 
+/** The baseline does not reconnect: a broker restart mid-run (another suite's fault test) ends the run. */
+function failOnBrokerError(err: Error): void {
+  console.error(
+    `raw amqplib agent: the broker connection failed (${err.message}); was it restarted?`,
+  );
+  process.exit(1);
+}
+
 export class RawProducer implements ProducerSide {
   private returned = 0;
 
@@ -38,6 +46,7 @@ export class RawProducer implements ProducerSide {
 
   static async open(url: string, queue: string): Promise<RawProducer> {
     const connection = await amqplib.connect(url, { noDelay: true });
+    connection.on('error', failOnBrokerError);
     const channel = await connection.createConfirmChannel();
     return new RawProducer(connection, channel, queue);
   }
@@ -77,6 +86,7 @@ export class RawConsumer implements ConsumerSide {
   async start(): Promise<void> {
     const recorder = this.recorder!;
     const connection = await amqplib.connect(this.url, { noDelay: true });
+    connection.on('error', failOnBrokerError);
     const channel = await connection.createChannel();
     this.connection = connection;
     this.channel = channel;

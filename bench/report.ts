@@ -127,6 +127,12 @@ function rows(r: BenchResults): Row[] {
       '',
     ],
     [
+      `Worker RSS / heap trend after warm-up, MiB per 100k tasks`,
+      `${n2(raw.memory.rssSlopeMbPer100k)} / ${n2(raw.memory.heapUsedSlopeMbPer100k)}`,
+      `${n2(cel.memory.rssSlopeMbPer100k)} / ${n2(cel.memory.heapUsedSlopeMbPer100k)}`,
+      '',
+    ],
+    [
       `Worker heap used idle / warm / after, MiB`,
       `${n2(raw.memory.heapUsedIdleMb)} / ${n2(raw.memory.heapUsedWarmMb)} / ${n2(raw.memory.heapUsedAfterMb)}`,
       `${n2(cel.memory.heapUsedIdleMb)} / ${n2(cel.memory.heapUsedWarmMb)} / ${n2(cel.memory.heapUsedAfterMb)}`,
@@ -223,14 +229,19 @@ orchestrator; queue names are unique per run and deleted at the end.
   consume) → last handler completion on a queue pre-filled with ${k(c.tasks)}; *end to end* is first send →
   last handler completion with the consumer already attached. After each phase the queue depth is checked
   (${k(c.tasks)} after enqueue, 0 after the consumer closed: every message was acked, none lost).
-- **Latency**: ${k(c.latencyTasks)} tasks sent one by one at a steady ${c.latencyRate}/s; each carries its send time
-  (\`performance.timeOrigin + performance.now()\`, taken just before \`send()\`/\`publish()\`), and the handler
-  subtracts it from its own start time.
+- **Latency**: ${k(c.latencyTasks)} tasks per side sent one by one at a steady ${c.latencyRate}/s; each carries its
+  send time (\`performance.timeOrigin + performance.now()\`, taken just before \`send()\`/\`publish()\`), and the
+  handler subtracts it from its own start time. Both sides run at the same time, each on its own queue, on one
+  schedule offset by half a period, so that hiccups of the machine (other processes, broker disk syncs) hit both
+  alike: the p99 ratio compares like with like.
 - **Delayed tasks** (Celeriac only): ${k(c.delayedTasks)} tasks with \`countdown\` uniform in
   ${c.delayMinS}–${c.delayMaxS} s, sent at 1000/s; lateness is handler start − \`eta\` (wall clock, 1 ms resolution).
   Kept below the prefetch, so no task waits in the broker behind held ones.
 - **Memory**: a fresh worker process; RSS and heap after two forced GCs when idle (listening, nothing handled),
-  after ${k(c.rssWarmTasks)} tasks, and after ${k(c.rssTasks)} in all (end to end, same producer).
+  after ${k(c.rssWarmTasks)} tasks, and at six checkpoints up to ${k(c.rssTasks)} in all (end to end, same producer).
+  Growth from idle includes one-time warm-up (JIT code, V8's young generation growing to its working size,
+  allocator arenas), which the baseline shows too; a leak shows as a trend, so the least-squares slope of RSS and
+  of heap used over the checkpoints after warm-up is reported as well.
 - **CPU**: \`process.cpuUsage()\` (user + system) deltas over each phase, divided by the task count: producer
   over enqueue, consumer over drain, and both over end to end.
 
@@ -246,7 +257,8 @@ ratios are the comparable part, since both sides run in the same minutes on the 
 ## Latest run
 
 ${r.date} (run \`${r.runId}\`, ${r.durationS} s) on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB,
-${r.machine.os}; load average ${r.machine.loadAvgStart} at start, ${r.machine.loadAvgEnd} at end. ${versions}.
+${r.machine.os}; load average ${r.machine.loadAvgStart} at start, ${r.machine.loadAvgEnd} at end. Broker
+\`${r.brokerUrl}\`. ${versions}.
 
 ${mdTable(['', 'raw amqplib', 'Celeriac', 'Celeriac ÷ raw'], rows(r))}
 
@@ -260,6 +272,28 @@ ${mdTable(
 ### Every repetition (tasks/s)
 
 ${mdTable(['', ...r.raw.enqueue.rates.map((_, i) => `run ${i + 1}`), 'median'], perRun)}
+
+### Worker memory at each checkpoint (after forced GCs)
+
+${mdTable(
+  [
+    'Tasks handled',
+    'raw RSS, MiB',
+    'raw heap used, MiB',
+    'Celeriac RSS, MiB',
+    'Celeriac heap used, MiB',
+  ],
+  r.celeriac.memory.samples.map((c, i) => {
+    const w = r.raw.memory.samples[i];
+    return [
+      k(c.tasks),
+      w ? n2(w.rssMb) : '',
+      w ? n2(w.heapUsedMb) : '',
+      n2(c.rssMb),
+      n2(c.heapUsedMb),
+    ];
+  }),
+)}
 
 ### Who used the CPUs
 

@@ -8,6 +8,8 @@ export interface BenchResults {
   readonly date: string;
   readonly durationS: number;
   readonly machine: Machine;
+  /** The broker both implementations used (password redacted). */
+  readonly brokerUrl: string;
   readonly versions: Readonly<Record<string, string>>;
   readonly config: BenchConfig;
   readonly raw: ImplResults;
@@ -19,7 +21,7 @@ export interface BenchResults {
   /** Celeriac's p99 ÷ the baseline's, at the steady rate. Below 1 means Celeriac is faster. */
   readonly p99Ratio: number;
   readonly delayLatenessP99Ms: number;
-  /** Celeriac worker RSS after `rssTasks` minus idle, after forced GCs, in MiB. */
+  /** Celeriac worker RSS after `rssTasks` minus idle (both after forced GCs), in MiB. */
   readonly rssGrowthMb: number;
   readonly targets: readonly TargetCheck[];
   /** CPU used by this benchmark, the broker and everything else, over the run and per phase. */
@@ -64,6 +66,12 @@ export interface RatePhase {
   readonly consumerCpuUsPerTask?: number;
 }
 
+export interface MemorySample {
+  readonly tasks: number;
+  readonly rssMb: number;
+  readonly heapUsedMb: number;
+}
+
 export interface MemoryPhase {
   readonly idleMb: number;
   readonly warmMb: number;
@@ -72,6 +80,11 @@ export interface MemoryPhase {
   readonly growthMb: number;
   /** after − warm: growth once caches, JIT code and buffers have settled. */
   readonly growthAfterWarmMb: number;
+  /** Least-squares slopes over the checkpoints after warm-up, in MiB per 100,000 tasks. */
+  readonly rssSlopeMbPer100k: number;
+  readonly heapUsedSlopeMbPer100k: number;
+  /** RSS and heap used after warm-up and at each checkpoint. */
+  readonly samples: readonly MemorySample[];
   readonly heapUsedIdleMb: number;
   readonly heapUsedWarmMb: number;
   readonly heapUsedAfterMb: number;

@@ -40,13 +40,17 @@ export async function enqueue(
   return { sent: n, firstSendAt, lastConfirmAt, cpuMicros: cpuMicros() - cpuStart };
 }
 
-/** Publishes `n` tasks at a steady `ratePerSec`, each on its own schedule, confirms awaited at the end. */
+/**
+ * Publishes `n` tasks at a steady `ratePerSec` from `startAt` (a `now()` time), each on its own schedule,
+ * confirms awaited at the end.
+ */
 export async function paced(
   side: ProducerSide,
   n: number,
   ratePerSec: number,
+  startAt: number,
 ): Promise<ProducerStats> {
-  return scheduled(n, ratePerSec, (sentAt) => side.send(sentAt));
+  return scheduled(n, ratePerSec, (sentAt) => side.send(sentAt), startAt);
 }
 
 /** Publishes `n` delayed tasks at 1000/s with countdowns uniform in [minS, maxS]. */
@@ -65,11 +69,12 @@ async function scheduled(
   n: number,
   ratePerSec: number,
   send: (sentAt: number) => Promise<unknown>,
+  startAt = now() + 5,
 ): Promise<ProducerStats> {
   const interval = 1000 / ratePerSec;
   const pending: Promise<unknown>[] = [];
   const cpuStart = cpuMicros();
-  const t0 = now() + 5;
+  const t0 = startAt;
   let firstSendAt = Number.NaN;
   for (let i = 0; i < n; i++) {
     const wait = t0 + i * interval - now();
