@@ -21,10 +21,10 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   }
 
   get publisher(): Publisher {
-    this.publisherInstance ??= new Publisher(
-      this.connections.get('publish'),
-      this.options.publishTimeoutMs,
-    );
+    this.publisherInstance ??= new Publisher(this.connections.get('publish'), {
+      publishTimeoutMs: this.options.publishTimeoutMs,
+      maxPendingPublishes: this.options.maxPendingPublishes,
+    });
     return this.publisherInstance;
   }
 

@@ -8,6 +8,23 @@ import { redactUrl } from './redact-url.js';
 /** What a connection is for; also its name in the broker's connection list. */
 export type ConnectionRole = 'publish' | 'consume';
 
+/** One connection's state, for health checks and error messages. */
+export interface ConnectionHealth {
+  /** True while a connection to the broker is open. */
+  readonly connected: boolean;
+  /**
+   * Why the broker blocks this connection (`'low on memory'`, `'low on disk'`: a resource alarm), or null.
+   * A blocked connection can still receive; whatever it publishes waits until the alarm clears.
+   */
+  readonly blocked: string | null;
+  /** When `connected` (or `blocked`, while blocked) last changed. */
+  readonly since: Date;
+  /** The last connect or disconnect error, redacted; null once connected. */
+  readonly lastError: string | null;
+  /** Connections opened so far: 1 after the first connect, 2 after the first reconnect, ... */
+  readonly connects: number;
+}
+
 /**
  * One AMQP connection with automatic reconnect (amqp-connection-manager). Celeriac keeps publishing and
  * consuming on separate connections because a resource alarm blocks publishing connections only
@@ -16,7 +33,11 @@ export type ConnectionRole = 'publish' | 'consume';
 export class BrokerConnection {
   private readonly logger: Logger;
   private readonly manager: AmqpConnectionManager;
+  private readonly listeners = new Set<() => void>();
   private blockedReason: string | null = null;
+  private since = new Date();
+  private lastError: string | null = null;
+  private connects = 0;
 
   constructor(
     readonly role: ConnectionRole,
@@ -34,21 +55,33 @@ export class BrokerConnection {
       },
     });
     this.manager.on('connect', ({ url }) => {
-      this.logger.log(`Connected to ${describeUrl(url)}`);
+      this.connects++;
+      this.lastError = null;
+      // A new connection starts unblocked: the broker says so again if the alarm is still on.
+      this.changed(null);
+      this.logger.log(
+        `Connected to ${describeUrl(url)}${this.connects > 1 ? ` (reconnect ${this.connects - 1})` : ''}`,
+      );
     });
     this.manager.on('disconnect', ({ err }) => {
-      this.logger.warn(`Disconnected: ${redactText(err.message)}; reconnecting`);
+      this.lastError = redactText(err.message);
+      this.changed(null);
+      this.logger.error(`Disconnected: ${this.lastError}; reconnecting`);
     });
     this.manager.on('connectFailed', ({ err, url }) => {
-      this.logger.warn(`Cannot connect to ${describeUrl(url)}: ${redactText(err.message)}`);
+      this.lastError = redactText(err.message);
+      this.logger.warn(`Cannot connect to ${describeUrl(url)}: ${this.lastError}`);
     });
     this.manager.on('blocked', ({ reason }) => {
-      this.blockedReason = reason;
-      this.logger.warn(`The broker blocked this connection: ${reason}`);
+      this.changed(reason);
+      this.logger.warn(
+        `RabbitMQ blocked this ${role} connection (${reason}): a resource alarm is on, so publishes wait ` +
+          `until it clears ('rabbitmq-diagnostics alarms' shows which)`,
+      );
     });
     this.manager.on('unblocked', () => {
-      this.blockedReason = null;
-      this.logger.log('The broker unblocked this connection');
+      this.changed(null);
+      this.logger.log(`RabbitMQ unblocked this ${role} connection`);
     });
   }
 
@@ -60,6 +93,42 @@ export class BrokerConnection {
   /** Why the broker blocked publishing (a memory or disk alarm), or null. */
   get blocked(): string | null {
     return this.blockedReason;
+  }
+
+  health(): ConnectionHealth {
+    return {
+      connected: this.isConnected,
+      blocked: this.blockedReason,
+      since: this.since,
+      lastError: this.lastError,
+      connects: this.connects,
+    };
+  }
+
+  /** A sentence for error messages: why this connection cannot publish right now, or that it can. */
+  describeState(): string {
+    if (!this.isConnected) {
+      const error = this.lastError ? `; last error: ${this.lastError}` : '';
+      return `RabbitMQ has been unreachable for ${Date.now() - this.since.getTime()} ms${error}`;
+    }
+    if (this.blockedReason !== null) {
+      return (
+        `RabbitMQ has blocked publishing for ${Date.now() - this.since.getTime()} ms ` +
+        `(resource alarm: ${this.blockedReason})`
+      );
+    }
+    return 'connected';
+  }
+
+  /**
+   * Calls `listener` whenever the connection connects, disconnects, is blocked or unblocked. Returns a
+   * function that removes it.
+   */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** The current amqplib connection, for short-lived raw channels; undefined while disconnected. */
@@ -110,6 +179,14 @@ export class BrokerConnection {
 
   async close(): Promise<void> {
     await this.manager.close();
+    this.changed(null);
+    this.listeners.clear();
+  }
+
+  private changed(blocked: string | null): void {
+    this.blockedReason = blocked;
+    this.since = new Date();
+    for (const listener of [...this.listeners]) listener();
   }
 }
 

@@ -55,6 +55,7 @@ describe('resolveOptions', () => {
         routes: [],
         createMissingQueues: true,
         publishTimeoutMs: 10_000,
+        maxPendingPublishes: 10_000,
         maxPayloadBytes: 1_048_576,
         delayedDelivery: 'cascade',
         delayPrefix: 'celeriac.delay',
@@ -103,6 +104,7 @@ describe('resolveOptions', () => {
           reconnectDelayMs: 250,
           connectTimeoutMs: 1,
           publishTimeoutMs: 2_000,
+          maxPendingPublishes: 1,
           maxPayloadBytes: 512 * 1024 * 1024,
           createMissingQueues: false,
         },
@@ -114,6 +116,7 @@ describe('resolveOptions', () => {
         reconnectDelayMs: 250,
         connectTimeoutMs: 1,
         publishTimeoutMs: 2_000,
+        maxPendingPublishes: 1,
         maxPayloadBytes: 536_870_912,
         createMissingQueues: false,
       });
@@ -300,6 +303,12 @@ describe('resolveOptions', () => {
         { publishTimeoutMs: Infinity },
         'publishTimeoutMs',
         'got Infinity',
+      ],
+      [
+        'no room for pending publishes',
+        { maxPendingPublishes: 0 },
+        'maxPendingPublishes',
+        'from 1 to 10000000, got 0',
       ],
       [
         'a payload limit over 512 MiB',

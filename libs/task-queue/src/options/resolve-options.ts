@@ -27,6 +27,7 @@ const OPTION_KEYS = {
   routes: true,
   createMissingQueues: true,
   publishTimeoutMs: true,
+  maxPendingPublishes: true,
   maxPayloadBytes: true,
   delayedDelivery: true,
   delayPrefix: true,
@@ -37,6 +38,8 @@ const OPTION_KEYS = {
 
 /** The AMQP heartbeat is negotiated as an unsigned short. */
 const MAX_HEARTBEAT_SECONDS = 65_535;
+/** A sanity ceiling: each pending publish holds its message in memory. */
+const MAX_PENDING_PUBLISHES = 10_000_000;
 /** RabbitMQ's own ceiling for `max_message_size`. */
 const MAX_PAYLOAD_BYTES = 512 * 1024 * 1024;
 
@@ -92,6 +95,12 @@ export function resolveOptions(
     input.publishTimeoutMs ?? TASK_QUEUE_DEFAULTS.publishTimeoutMs,
     1,
     MAX_TIMER_MS,
+  );
+  const maxPendingPublishes = checkInteger(
+    'maxPendingPublishes',
+    input.maxPendingPublishes ?? TASK_QUEUE_DEFAULTS.maxPendingPublishes,
+    1,
+    MAX_PENDING_PUBLISHES,
   );
   const maxPayloadBytes = checkInteger(
     'maxPayloadBytes',
@@ -171,6 +180,7 @@ export function resolveOptions(
     routes,
     createMissingQueues,
     publishTimeoutMs,
+    maxPendingPublishes,
     maxPayloadBytes,
     delayedDelivery,
     delayPrefix,

@@ -145,6 +145,13 @@ export interface TaskQueueOptions {
    */
   publishTimeoutMs?: number;
   /**
+   * How many publishes may wait for the broker at once (for a connection while it is unreachable, for a
+   * resource alarm to clear, or for their confirm). Beyond it `send()` rejects at once with
+   * `PublishBacklogFullError` instead of holding more in memory.
+   * @defaultValue `10_000`
+   */
+  maxPendingPublishes?: number;
+  /**
    * Largest encoded task body accepted, in bytes, checked before parsing by workers and before
    * publishing by clients.
    * @defaultValue `1_048_576` (1 MiB)
@@ -188,6 +195,7 @@ export const TASK_QUEUE_DEFAULTS = {
   defaultQueue: 'celery',
   createMissingQueues: true,
   publishTimeoutMs: 10_000,
+  maxPendingPublishes: 10_000,
   maxPayloadBytes: 1_048_576,
   delayedDelivery: 'cascade',
   delayPrefix: 'celeriac.delay',
@@ -258,6 +266,7 @@ export interface ResolvedTaskQueueOptions {
   readonly routes: readonly (readonly [pattern: string, target: RouteTarget])[];
   readonly createMissingQueues: boolean;
   readonly publishTimeoutMs: number;
+  readonly maxPendingPublishes: number;
   readonly maxPayloadBytes: number;
   readonly delayedDelivery: DelayedDelivery;
   readonly delayPrefix: string;
