@@ -269,6 +269,23 @@ describe('revoke on the real broker', () => {
     expect(await outcomeOf(result)).toBe('value: unblocked');
   });
 
+  it('follows the stream again after it was deleted: re-declared, re-read, re-synced', async () => {
+    worker = await startWorker(options(), [RevokeTasks]);
+    const w = worker;
+    await probe.deleteQueues(stream);
+    await expect
+      .poll(() => w.logger.lines('log', 'Caught up with the revocation stream again').length, {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    // The worker declared the stream again; a revocation published now reaches it.
+    const id = randomUUID();
+    await producer.client.revoke(id);
+    await expect.poll(() => hasRead(w, id), { timeout: 5_000 }).toBe(true);
+    const result = await producer.client.send('revoke.record', [], {}, { taskId: id });
+    expect(await outcomeOf(result)).toBe('revoked: revoked');
+  });
+
   it('takes the revocation of an unknown id without harm', async () => {
     worker = await startWorker(options(), [RevokeTasks]);
     await expect(producer.client.revoke(`never-sent-${randomUUID()}`)).resolves.toBeUndefined();

@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
 import type { BrokerConnection } from '../broker/broker-connection.js';
-import { errorMessage, toError } from '../errors/error-text.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type { RevocationGate } from './revocation-gate.js';
 import type { RevocationPublisher } from './revocation-publisher.js';
 import { decodeRecord, type RevokeRecord } from './revocation-record.js';
-import { assertRevocationStream, STREAM_ARGUMENTS, streamOffset } from './revocation-stream.js';
 import { RevocationStreamError } from './revocation-stream.error.js';
 import { RevokedIds } from './revoked-ids.js';
+import { StreamReader } from './stream-reader.js';
 import { settleWithinTerminationGrace, terminationReason } from './termination.js';
 
 /** Where the listener stands. `live` means it has read everything published before its last sync. */
@@ -30,12 +29,6 @@ export interface RevocationListenerOptions {
   readonly now?: () => number;
 }
 
-/** Unacked stream messages the broker may push; streams require a prefetch, acks only return credit. */
-const STREAM_PREFETCH = 500;
-/** First wait before reopening a channel the broker closed; doubles on each failure up to the max. */
-const REOPEN_DELAY_MS = 250;
-const MAX_REOPEN_DELAY_MS = 5_000;
-
 /**
  * A worker's view of the revocation stream: reads the last retention window at start, then follows the
  * stream live, and answers the task runner's "is this id revoked?". Knowing when it has read everything
@@ -48,15 +41,7 @@ export class RevocationListener implements RevocationGate {
   private readonly ids: RevokedIds;
   private readonly now: () => number;
   private state: RevocationListenerState = 'idle';
-  private channel: Channel | undefined;
-  private opening = false;
-  private currentConnection: ChannelModel | undefined;
-  private readonly closedConnections = new WeakSet<ChannelModel>();
-  private stopConnectListener: (() => void) | undefined;
-  private reopenTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
-  /** Offset of the last record read, so a re-attach resumes just after it; null before the first. */
-  private lastOffset: number | null = null;
+  private readonly reader: StreamReader;
   /** Markers this process appended and waits to read back: resolve(true) when read, (false) if superseded. */
   private readonly markers = new Map<string, (read: boolean) => void>();
   private synced = deferred();
@@ -68,12 +53,26 @@ export class RevocationListener implements RevocationGate {
   private terminateListener: (taskId: string, reason: TaskRevokedError) => void = () => undefined;
 
   constructor(
-    private readonly connection: BrokerConnection,
+    connection: BrokerConnection,
     private readonly publisher: RevocationPublisher,
     private readonly options: RevocationListenerOptions,
   ) {
     this.now = options.now ?? Date.now;
     this.ids = new RevokedIds(publisher.spec.retentionMs, options.maxIds, this.now);
+    this.reader = new StreamReader(
+      connection,
+      publisher.spec,
+      () => this.now() - publisher.spec.retentionMs,
+      {
+        onMessage: (content, offset) => {
+          this.receive(content, offset);
+        },
+        onAttached: (channel) => this.sync(channel),
+        onDetached: () => {
+          this.detached();
+        },
+      },
+    );
   }
 
   get status(): RevocationListenerState {
@@ -120,7 +119,11 @@ export class RevocationListener implements RevocationGate {
       }, this.options.startTimeoutMs);
     });
     try {
-      await Promise.race([this.attachFirst(), timeout]);
+      // The reader resolves once attached and synced (see onAttached); a re-attach re-syncs.
+      await Promise.race([
+        this.reader.start(this.options.startTimeoutMs).then(() => this.synced.promise),
+        timeout,
+      ]);
     } catch (err: unknown) {
       await this.close();
       throw err;
@@ -137,13 +140,9 @@ export class RevocationListener implements RevocationGate {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.stopConnectListener?.();
-    clearTimeout(this.reopenTimer);
     this.supersedeMarkers();
     this.synced.resolve();
-    const channel = this.channel;
-    this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    await this.reader.close();
   }
 
   async isRevoked(taskId: string): Promise<boolean> {
@@ -169,74 +168,6 @@ export class RevocationListener implements RevocationGate {
     });
   }
 
-  /** Connects, attaches and syncs; rejects with the first attach's error. */
-  private async attachFirst(): Promise<void> {
-    await this.connection.waitForConnect(this.options.startTimeoutMs);
-    let first: ((err?: unknown) => void) | undefined;
-    const attached = new Promise<void>((resolve, reject) => {
-      first = (err) => {
-        if (err === undefined) resolve();
-        else reject(toError(err));
-      };
-    });
-    this.stopConnectListener = this.connection.onConnect((connection) => {
-      this.currentConnection = connection;
-      this.failures = 0;
-      connection.once('close', () => {
-        this.closedConnections.add(connection);
-      });
-      const report = first;
-      first = undefined;
-      void this.open(connection).then(
-        () => report?.(),
-        (err: unknown) => {
-          if (report) report(err);
-          else this.retryLater(connection, err);
-        },
-      );
-    });
-    await attached;
-    await this.synced.promise;
-  }
-
-  /** Opens a channel on `connection`, declares the stream, consumes, and syncs. */
-  private async open(connection: ChannelModel): Promise<void> {
-    if (this.state === 'closed' || this.channel || this.opening) return;
-    this.opening = true;
-    let channel: Channel;
-    try {
-      channel = await connection.createChannel();
-      if (this.isClosed()) {
-        await channel.close().catch(() => undefined);
-        return;
-      }
-      this.channel = channel;
-      channel.on('error', (err: Error) => {
-        this.logger.error(`Revocation stream channel error: ${err.message}`);
-      });
-      channel.on('close', () => {
-        this.onChannelLost(connection, channel);
-      });
-      await assertRevocationStream(channel, this.publisher.spec);
-      await channel.prefetch(STREAM_PREFETCH);
-      const since = this.now() - this.publisher.spec.retentionMs;
-      await channel.consume(
-        this.publisher.spec.name,
-        (message) => {
-          if (message) this.receive(channel, message);
-          else this.onCancelled(channel);
-        },
-        {
-          noAck: false,
-          arguments: { [STREAM_ARGUMENTS.offset]: streamOffset(this.lastOffset, since) },
-        },
-      );
-    } finally {
-      this.opening = false;
-    }
-    await this.sync(channel);
-  }
-
   /**
    * Appends a marker and waits to read it back: then every record published before is read. Throws if the
    * marker cannot be published; returns quietly if the channel was replaced meanwhile (its successor syncs).
@@ -255,7 +186,7 @@ export class RevocationListener implements RevocationGate {
       this.markers.delete(marker);
       throw err;
     }
-    if (!(await read) || this.channel !== channel || this.isClosed()) return;
+    if (!(await read) || !this.reader.isCurrent(channel) || this.isClosed()) return;
     if (this.state === 'syncing') {
       if (this.started) this.logger.log('Caught up with the revocation stream again');
       this.state = 'live';
@@ -263,15 +194,8 @@ export class RevocationListener implements RevocationGate {
     }
   }
 
-  private receive(channel: Channel, message: ConsumeMessage): void {
-    const offset = message.properties.headers?.[STREAM_ARGUMENTS.offset] as unknown;
-    if (typeof offset === 'number') this.lastOffset = offset;
-    try {
-      channel.ack(message);
-    } catch {
-      // The channel closed under us; the next attach resumes after the last offset read.
-    }
-    const decoded = decodeRecord(message.content);
+  private receive(content: Buffer, offset: number | null): void {
+    const decoded = decodeRecord(content);
     if (!decoded.ok) {
       this.logger.warn(
         `Ignoring a record of the revocation stream at offset ${String(offset)}: ${decoded.detail}`,
@@ -302,57 +226,13 @@ export class RevocationListener implements RevocationGate {
     for (const id of added) this.terminateListener(id, terminationReason(id));
   }
 
-  /** The broker cancelled the consumer: the stream was deleted. Read the new one from the window start. */
-  private onCancelled(channel: Channel): void {
-    if (this.channel !== channel || this.isClosed()) return;
-    this.logger.error(
-      `The broker cancelled the revocation stream consumer (was "${this.publisher.spec.name}" deleted?); ` +
-        'declaring it again',
-    );
-    this.lastOffset = null;
-    void channel.close().catch(() => undefined);
-  }
-
-  private onChannelLost(connection: ChannelModel, channel: Channel): void {
-    if (this.channel !== channel) return;
-    this.channel = undefined;
+  /** The reader lost its channel: admission checks wait for the re-sync on the next attach. */
+  private detached(): void {
     this.supersedeMarkers();
-    if (this.isClosed()) return;
-    if (this.state === 'live') {
-      this.state = 'syncing';
-      this.synced = deferred();
-      this.warnedResync = false;
-    }
-    // After a reconnect the connect listener opens a new channel; a channel closed on a live connection
-    // (a channel error, the stream deleted) is reopened here.
-    if (!this.closedConnections.has(connection) && this.currentConnection === connection) {
-      this.retryLater(connection, new Error('the channel closed'));
-    }
-  }
-
-  private retryLater(connection: ChannelModel, err: unknown): void {
-    if (this.isClosed() || this.reopenTimer) return;
-    const delay = Math.min(REOPEN_DELAY_MS * 2 ** this.failures, MAX_REOPEN_DELAY_MS);
-    this.failures++;
-    this.logger.warn(
-      `Revocation stream not followed (${errorMessage(err)}); trying again in ${delay} ms`,
-    );
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      if (this.isClosed() || this.currentConnection !== connection) return;
-      if (this.closedConnections.has(connection)) return;
-      if (this.channel) {
-        // Attached, but the sync marker could not be published: try the sync alone.
-        const channel = this.channel;
-        void this.sync(channel).catch((e: unknown) => {
-          this.retryLater(connection, e);
-        });
-        return;
-      }
-      void this.open(connection).catch((e: unknown) => {
-        this.retryLater(connection, e);
-      });
-    }, delay);
+    if (this.state !== 'live') return;
+    this.state = 'syncing';
+    this.synced = deferred();
+    this.warnedResync = false;
   }
 
   private async waitForResync(): Promise<void> {
