@@ -11,8 +11,8 @@ import {
   type TaskContext,
   type TaskQueueOptions,
 } from '@app/task-queue';
-import type { GetMessage } from 'amqplib';
-import { BrokerProbe, uniqueName } from '../support/broker.js';
+import amqplib, { type GetMessage } from 'amqplib';
+import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../support/apps.js';
 
 /** Opens once; a handler waits on it so a test controls when it ends. */
@@ -302,6 +302,76 @@ describe('revoke on the real broker', () => {
     await expect(producer.client.revoke('a', { terminate: 'yes' as never })).rejects.toThrow(
       /Invalid revoke argument "terminate"/,
     );
+  });
+
+  it("honours Celery's own app.control.revoke broadcast on celery.pidbox, and answers it", async () => {
+    const nodeName = uniqueName('node');
+    worker = await startWorker({ ...options(), worker: { queues: [queue], nodeName } }, [
+      RevokeTasks,
+    ]);
+    await expect
+      .poll(() => probe.exists(`${nodeName}.celery.pidbox`), { timeout: 5_000 })
+      .toBe(true);
+    const id = randomUUID();
+    const replyKey = randomUUID();
+    const ticket = randomUUID();
+    const connection = await amqplib.connect(RABBITMQ_URL);
+    try {
+      // What a Python client's app.control.revoke(id, reply=True) publishes (fixture pidbox_ping_broadcast).
+      const ch = await connection.createConfirmChannel();
+      await ch.assertExchange('reply.celery.pidbox', 'direct', { durable: false });
+      const { queue: replies } = await ch.assertQueue('', { exclusive: true });
+      await ch.bindQueue(replies, 'reply.celery.pidbox', replyKey);
+      ch.publish(
+        'celery.pidbox',
+        '',
+        Buffer.from(
+          JSON.stringify({
+            method: 'revoke',
+            arguments: { task_id: id, terminate: false, signal: 'SIGTERM' },
+            destination: null,
+            pattern: null,
+            matcher: null,
+            ticket,
+            reply_to: { exchange: 'reply.celery.pidbox', routing_key: replyKey },
+          }),
+        ),
+        {
+          contentType: 'application/json',
+          contentEncoding: 'utf-8',
+          deliveryMode: 2,
+          headers: { clock: 1, expires: Date.now() / 1000 + 1 },
+        },
+      );
+      await ch.waitForConfirms();
+      // A broadcast: every worker on the broker answers (other suites' too), each as { node: answer }.
+      const ours: GetMessage[] = [];
+      await expect
+        .poll(
+          async () => {
+            for (
+              let m = await ch.get(replies, { noAck: true });
+              m;
+              m = await ch.get(replies, { noAck: true })
+            ) {
+              if (m.content.toString('utf8').includes(JSON.stringify(nodeName))) ours.push(m);
+            }
+            return ours.length;
+          },
+          { timeout: 5_000 },
+        )
+        .toBe(1);
+      expect(JSON.parse(ours[0]?.content.toString('utf8') ?? 'null')).toEqual({
+        [nodeName]: { ok: `tasks ${id} flagged as revoked` },
+      });
+      expect(ours[0]?.properties.headers?.['ticket']).toBe(ticket);
+    } finally {
+      await connection.close();
+    }
+
+    const result = await producer.client.send('revoke.record', [], {}, { taskId: id });
+    expect(await outcomeOf(result)).toBe('revoked: revoked');
+    expect(worker.app.get(RevokeTasks).runsOf(id)).toBe(0);
   });
 
   it('says so when a process declares the stream with another retention', async () => {

@@ -34,6 +34,7 @@ export function revocationListener(
       startTimeoutMs: options.connectTimeoutMs + options.publishTimeoutMs + READ_BACK_ALLOWANCE_MS,
       resyncWaitMs: RESYNC_WAIT_MS,
       terminateGraceMs: options.revocation.terminateGraceMs,
+      celeryRemoteControl: { nodeName: options.worker.nodeName, publisher: runtime.publisher },
     },
   );
 }

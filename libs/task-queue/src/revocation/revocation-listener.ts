@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Channel } from 'amqplib';
 import type { BrokerConnection } from '../broker/broker-connection.js';
+import type { Publisher } from '../client/publisher.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { TaskMessage } from '../message/task-message.js';
+import { PidboxListener, type PidboxRevoke } from './pidbox-listener.js';
 import type { RevocationGate } from './revocation-gate.js';
 import type { RevocationPublisher } from './revocation-publisher.js';
 import { decodeRecord, type RevokeRecord } from './revocation-record.js';
@@ -25,6 +27,8 @@ export interface RevocationListenerOptions {
   readonly resyncWaitMs: number;
   /** How long a terminated handler may take to settle before it is reported and its slot freed. */
   readonly terminateGraceMs: number;
+  /** Also honour Celery's `app.control.revoke` sent to this node name (in memory, as Celery does). */
+  readonly celeryRemoteControl?: { readonly nodeName: string; readonly publisher: Publisher };
   /** The clock; injected by tests. */
   readonly now?: () => number;
 }
@@ -51,6 +55,7 @@ export class RevocationListener implements RevocationGate {
   /** Revocations applied since start, for the start log line. */
   private applied = 0;
   private terminateListener: (taskId: string, reason: TaskRevokedError) => void = () => undefined;
+  private readonly pidbox: PidboxListener | undefined;
 
   constructor(
     connection: BrokerConnection,
@@ -73,6 +78,12 @@ export class RevocationListener implements RevocationGate {
         },
       },
     );
+    const remote = options.celeryRemoteControl;
+    this.pidbox =
+      remote &&
+      new PidboxListener(connection, remote.publisher, remote.nodeName, (revoke) => {
+        this.revokeFromCelery(revoke);
+      });
   }
 
   get status(): RevocationListenerState {
@@ -131,6 +142,7 @@ export class RevocationListener implements RevocationGate {
       clearTimeout(timer);
     }
     this.started = true;
+    this.pidbox?.start();
     this.logger.log(
       `Following revocations on "${spec.name}" (window ${String(spec.retentionMs / 1000)} s, ` +
         `${this.applied} read back, ${this.ids.size} id(s) revoked)`,
@@ -140,6 +152,7 @@ export class RevocationListener implements RevocationGate {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    await this.pidbox?.close();
     this.supersedeMarkers();
     this.synced.resolve();
     await this.reader.close();
@@ -224,6 +237,19 @@ export class RevocationListener implements RevocationGate {
     }
     if (!record.terminate) return;
     for (const id of added) this.terminateListener(id, terminationReason(id));
+  }
+
+  /** Celery's remote-control revoke: this worker only, in memory, from now on (not durable). */
+  private revokeFromCelery(revoke: PidboxRevoke): void {
+    if (this.isClosed()) return;
+    this.apply({
+      kind: 'revoke',
+      ids: revoke.ids,
+      terminate: revoke.terminate,
+      reason: null,
+      at: this.now(),
+      origin: 'Celery remote control',
+    });
   }
 
   /** The reader lost its channel: admission checks wait for the re-sync on the next attach. */
