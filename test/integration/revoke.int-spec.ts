@@ -286,6 +286,20 @@ describe('revoke on the real broker', () => {
     expect(await outcomeOf(result)).toBe('revoked: revoked');
   });
 
+  it('declares the stream again when it was deleted under a client, rather than losing the revocation', async () => {
+    await producer.client.revoke(randomUUID());
+    await probe.deleteQueues(stream);
+    // The publish is returned (mandatory, no queue), so the client declares the stream and publishes again.
+    await expect(producer.client.revoke(randomUUID())).resolves.toBeUndefined();
+    expect(await probe.exists(stream)).toBe(true);
+    // And a worker that starts now sees that revocation.
+    const id = randomUUID();
+    await producer.client.revoke(id);
+    const result = await producer.client.send('revoke.record', [], {}, { taskId: id });
+    worker = await startWorker(options(), [RevokeTasks]);
+    expect(await outcomeOf(result)).toBe('revoked: revoked');
+  });
+
   it('takes the revocation of an unknown id without harm', async () => {
     worker = await startWorker(options(), [RevokeTasks]);
     await expect(producer.client.revoke(`never-sent-${randomUUID()}`)).resolves.toBeUndefined();
