@@ -6,6 +6,11 @@ export { TaskQueueModule } from './task-queue.module.js';
 export type { TaskQueueModuleExtras } from './task-queue.module-definition.js';
 export { TASK_TRANSPORT } from './task-queue.constants.js';
 export { TaskQueueRuntime } from './task-queue.runtime.js';
+export type { TaskQueueHealth } from './task-queue.runtime.js';
+export type { ConnectionHealth } from './broker/broker-connection.js';
+export type { PublisherHealth } from './client/publisher.js';
+export type { WorkerHealth } from './worker/task-consumer.js';
+export type { QueueConsumerHealth, QueueConsumerState } from './worker/queue-consumer.js';
 
 export { TASK_QUEUE_DEFAULTS } from './options/task-queue-options.js';
 export type {

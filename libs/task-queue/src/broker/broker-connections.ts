@@ -1,5 +1,9 @@
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
-import { BrokerConnection, type ConnectionRole } from './broker-connection.js';
+import {
+  BrokerConnection,
+  type ConnectionHealth,
+  type ConnectionRole,
+} from './broker-connection.js';
 
 /**
  * The process's two broker connections, opened on first use: an API process that only enqueues never
@@ -19,11 +23,12 @@ export class BrokerConnections {
     return connection;
   }
 
-  /** Connection state for health checks; a role never opened is absent. */
-  status(): Partial<Record<ConnectionRole, { connected: boolean; blocked: string | null }>> {
-    const out: Partial<Record<ConnectionRole, { connected: boolean; blocked: string | null }>> = {};
-    for (const [role, c] of this.open) out[role] = { connected: c.isConnected, blocked: c.blocked };
-    return out;
+  /** Connection state for health checks; null for a role this process never opened. */
+  health(): Readonly<Record<ConnectionRole, ConnectionHealth | null>> {
+    return {
+      publish: this.open.get('publish')?.health() ?? null,
+      consume: this.open.get('consume')?.health() ?? null,
+    };
   }
 
   async close(): Promise<void> {

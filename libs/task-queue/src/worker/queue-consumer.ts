@@ -19,8 +19,26 @@ export interface Delivery {
   requeue(): void;
 }
 
-/** How long to wait before reopening a channel the broker closed. */
-const REOPEN_DELAY_MS = 500;
+/** Where a queue's consumer stands. Only `consuming` means the broker delivers to us. */
+export type QueueConsumerState = 'idle' | 'attaching' | 'consuming' | 'detached' | 'stopped';
+
+/** One queue's consumer, for health checks. */
+export interface QueueConsumerHealth {
+  readonly queue: string;
+  readonly state: QueueConsumerState;
+  /** True while a consumer is attached on the broker. */
+  readonly consuming: boolean;
+  /** When `state` last changed. */
+  readonly since: Date;
+  /** Consumers attached so far: 1 after the first, 2 after the first re-attach, ... */
+  readonly attaches: number;
+  /** Why the consumer was last detached or could not attach; null while consuming. */
+  readonly lastError: string | null;
+}
+
+/** First wait before reopening a channel the broker closed; doubles on each failure up to the max. */
+const REOPEN_DELAY_MS = 250;
+const MAX_REOPEN_DELAY_MS = 5_000;
 
 /**
  * Consumes one queue on its own channel, so a channel error requeues only that queue's deliveries.
@@ -35,24 +53,47 @@ export class QueueConsumer {
   private reopenTimer: NodeJS.Timeout | undefined;
   /** The connection we consume on; a reopen loop for an older one ends when this changes. */
   private currentConnection: ChannelModel | undefined;
+  private readonly closedConnections = new WeakSet<ChannelModel>();
   private stopped = false;
-  private consuming = false;
+  /** True while `open` runs, so a reconnect and a retry timer never open two channels. */
+  private opening = false;
+  private state: QueueConsumerState = 'idle';
+  private since = new Date();
+  private attaches = 0;
+  private failures = 0;
+  private lastError: string | null = null;
 
   constructor(
     private readonly connection: BrokerConnection,
     readonly queue: ResolvedQueue,
     private readonly prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
+    /** Called whenever `isConsuming` may have changed. */
+    private readonly onStateChange: () => void = () => undefined,
   ) {
     this.logger = new Logger(`QueueConsumer(${queue.name})`);
   }
 
   /** True while a consumer is attached on the broker. */
   get isConsuming(): boolean {
-    return this.consuming;
+    return this.state === 'consuming';
   }
 
-  /** Starts consuming now (if connected) and after every reconnect. Resolves after the first attach. */
+  health(): QueueConsumerHealth {
+    return {
+      queue: this.queue.name,
+      state: this.state,
+      consuming: this.isConsuming,
+      since: this.since,
+      attaches: this.attaches,
+      lastError: this.lastError,
+    };
+  }
+
+  /**
+   * Starts consuming now (if connected) and after every reconnect. Resolves after the first attach;
+   * rejects if that fails (a queue declared elsewhere with other arguments, say), and then stops.
+   */
   async start(): Promise<void> {
     let firstAttach: ((err?: unknown) => void) | undefined;
     const attached = new Promise<void>((resolve, reject) => {
@@ -63,13 +104,34 @@ export class QueueConsumer {
     });
     this.stopConnectListener = this.connection.onConnect((connection) => {
       this.currentConnection = connection;
-      void this.open(connection).then(
-        () => firstAttach?.(),
-        (err: unknown) => firstAttach?.(err),
-      );
+      this.failures = 0;
+      connection.once('close', () => {
+        this.closedConnections.add(connection);
+      });
+      const first = firstAttach;
+      if (first) {
+        void this.open(connection).then(
+          () => {
+            first();
+          },
+          (err: unknown) => {
+            first(err);
+          },
+        );
+      } else {
+        void this.open(connection).catch((err: unknown) => {
+          this.retryLater(connection, err);
+        });
+      }
     });
-    await attached;
-    firstAttach = undefined;
+    try {
+      await attached;
+    } catch (err: unknown) {
+      await this.close();
+      throw err;
+    } finally {
+      firstAttach = undefined;
+    }
   }
 
   /** Stops intake (basic.cancel) but keeps the channel open, so running tasks can still ack. */
@@ -77,8 +139,10 @@ export class QueueConsumer {
     this.stopped = true;
     this.stopConnectListener?.();
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
     const { channel, consumerTag } = this;
-    this.consuming = false;
+    this.consumerTag = undefined;
+    this.setState('stopped');
     if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
   }
 
@@ -90,23 +154,37 @@ export class QueueConsumer {
     if (channel) await channel.close().catch(() => undefined);
   }
 
+  /** Opens a channel on `connection`, declares the topology and consumes. */
   private async open(connection: ChannelModel): Promise<void> {
-    if (this.stopped) return;
-    const channel = await connection.createChannel();
-    this.channel = channel;
-    channel.on('error', (err: Error) => {
-      this.logger.error(`Channel error: ${err.message}`);
-    });
-    channel.on('close', () => {
-      if (this.channel === channel) {
-        this.channel = undefined;
-        this.consuming = false;
+    if (this.stopped || this.channel || this.opening) return;
+    this.opening = true;
+    try {
+      this.setState('attaching');
+      const channel = await connection.createChannel();
+      if (this.hasStopped()) {
+        await channel.close().catch(() => undefined);
+        return;
       }
-      this.scheduleReopen(connection);
-    });
+      this.channel = channel;
+      channel.on('error', (err: Error) => {
+        this.lastError = err.message;
+        this.logger.error(`Channel error: ${err.message}`);
+      });
+      channel.on('close', () => {
+        this.onChannelClosed(connection, channel);
+      });
+      // Per-consumer prefetch: global QoS does not work on quorum queues.
+      await channel.prefetch(this.prefetch);
+      await this.consume(channel);
+    } finally {
+      this.opening = false;
+    }
+  }
+
+  /** Declares the queue (again: it may have been deleted) and attaches a consumer on `channel`. */
+  private async consume(channel: Channel): Promise<void> {
     await assertQueueTopology(channel, this.queue, { withDeadLetterQueue: true });
-    // Per-consumer prefetch: global QoS does not work on quorum queues.
-    await channel.prefetch(this.prefetch);
+    if (this.stopped || this.channel !== channel) return;
     const { consumerTag } = await channel.consume(
       this.queue.name,
       (message) => {
@@ -115,9 +193,21 @@ export class QueueConsumer {
       },
       { noAck: false },
     );
+    if (this.hasStopped() || this.channel !== channel) {
+      // stopIntake() ran while we attached: it found no tag to cancel, so cancel here.
+      await channel.cancel(consumerTag).catch(() => undefined);
+      return;
+    }
     this.consumerTag = consumerTag;
-    this.consuming = true;
-    this.logger.log(`Consuming "${this.queue.name}" with prefetch ${this.prefetch}`);
+    this.attaches++;
+    this.failures = 0;
+    this.lastError = null;
+    this.setState('consuming');
+    this.logger.log(
+      this.attaches === 1
+        ? `Consuming "${this.queue.name}" with prefetch ${this.prefetch}`
+        : `Consuming "${this.queue.name}" again (attach ${this.attaches})`,
+    );
   }
 
   private deliver(channel: Channel, message: ConsumeMessage): void {
@@ -144,28 +234,73 @@ export class QueueConsumer {
     });
   }
 
-  /** The broker cancelled our consumer (queue deleted, or a quorum leader moved). */
+  /**
+   * The broker cancelled our consumer (the queue was deleted). Declare the queue again and consume on the
+   * same channel: closing it would requeue (and so duplicate) the deliveries still running, and their acks
+   * must go to this channel.
+   */
   private onCancelled(channel: Channel): void {
-    this.consuming = false;
-    if (this.stopped) return;
+    if (this.stopped || this.channel !== channel) return;
+    this.consumerTag = undefined;
+    this.lastError = 'the broker cancelled the consumer (was the queue deleted?)';
+    this.setState('detached');
     this.logger.error(
-      `The broker cancelled the consumer of "${this.queue.name}"; declaring it again and re-attaching`,
+      `The broker cancelled the consumer of "${this.queue.name}"; declaring the queue again and re-attaching`,
     );
-    // Closing the channel makes `close` reopen it, which re-declares the queue and consumes again.
-    void channel.close().catch(() => undefined);
+    this.setState('attaching');
+    void this.consume(channel).catch((err: unknown) => {
+      // A failed declare closes the channel, whose close handler reopens; make sure it is closed.
+      this.lastError = errorMessage(err);
+      void channel.close().catch(() => undefined);
+    });
   }
 
-  private scheduleReopen(connection: ChannelModel): void {
-    if (this.stopped || this.reopenTimer) return;
+  private onChannelClosed(connection: ChannelModel, channel: Channel): void {
+    if (this.channel !== channel) return;
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    if (this.stopped) return;
+    this.lastError ??= 'the channel closed';
+    this.setState('detached');
+    // If the whole connection died, the connect listener opens us on the next connection instead.
+    this.retryLater(connection);
+  }
+
+  private retryLater(connection: ChannelModel, err?: unknown): void {
+    if (err !== undefined) {
+      this.lastError = errorMessage(err);
+      this.logger.debug(`Cannot consume "${this.queue.name}" yet: ${this.lastError}`);
+    }
+    if (this.stopped || this.reopenTimer || this.closedConnections.has(connection)) return;
+    const delay = Math.min(REOPEN_DELAY_MS * 2 ** this.failures, MAX_REOPEN_DELAY_MS);
+    this.failures++;
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
-      // If the whole connection died, the connect listener opens us on the next connection instead.
-      if (this.stopped || this.channel || connection !== this.currentConnection) return;
-      void this.open(connection).catch((err: unknown) => {
-        this.logger.debug(`Cannot reopen the channel yet: ${errorMessage(err)}`);
-        this.scheduleReopen(connection);
+      if (
+        this.stopped ||
+        this.channel ||
+        connection !== this.currentConnection ||
+        this.closedConnections.has(connection)
+      ) {
+        return;
+      }
+      void this.open(connection).catch((e: unknown) => {
+        this.retryLater(connection, e);
       });
-    }, REOPEN_DELAY_MS);
+    }, delay);
     this.reopenTimer.unref();
+  }
+
+  /** Read through a method: `stopIntake()` may set it while we await, which narrowing cannot see. */
+  private hasStopped(): boolean {
+    return this.stopped;
+  }
+
+  private setState(state: QueueConsumerState): void {
+    if (this.state === state) return;
+    const wasConsuming = this.isConsuming;
+    this.state = state;
+    this.since = new Date();
+    if (wasConsuming !== this.isConsuming) this.onStateChange();
   }
 }

@@ -2,12 +2,22 @@ import { Logger } from '@nestjs/common';
 import type { BrokerConnection } from '../broker/broker-connection.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { ResolvedQueue, ResolvedWorkerOptions } from '../options/task-queue-options.js';
-import { QueueConsumer } from './queue-consumer.js';
+import { QueueConsumer, type QueueConsumerHealth } from './queue-consumer.js';
 import type { TaskRunner } from './task-runner.js';
 import { errorStack } from '../errors/error-text.js';
 
 /** Lifecycle of a worker's consumers; a union, not booleans, so impossible mixes cannot exist. */
 export type ConsumerState = 'idle' | 'starting' | 'running' | 'draining' | 'closed';
+
+/** A worker's consumers, for health checks. */
+export interface WorkerHealth {
+  readonly state: ConsumerState;
+  /** True when running and every queue has a consumer attached on the broker right now. */
+  readonly consuming: boolean;
+  /** Deliveries received and not yet settled (running, waiting for an eta or a slot). */
+  readonly inFlight: number;
+  readonly queues: readonly QueueConsumerHealth[];
+}
 
 /**
  * Starts one `QueueConsumer` per queue and feeds deliveries to the runner. `close()` is Celery's warm
@@ -18,8 +28,11 @@ export class TaskConsumer {
   private readonly logger = new Logger(TaskConsumer.name);
   private readonly consumers: QueueConsumer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly listeners = new Set<(consuming: boolean) => void>();
   private state: ConsumerState = 'idle';
   private closing: Promise<void> | undefined;
+  private lastConsuming = false;
+  private lostConsumers = false;
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -43,6 +56,26 @@ export class TaskConsumer {
     return this.inFlight.size;
   }
 
+  health(): WorkerHealth {
+    return {
+      state: this.state,
+      consuming: this.isConsuming,
+      inFlight: this.inFlight.size,
+      queues: this.consumers.map((c) => c.health()),
+    };
+  }
+
+  /**
+   * Calls `listener` with `isConsuming` whenever it changes: a queue lost its consumer (a reconnect, a
+   * channel error, the queue was deleted) or every queue has one again. Returns a function that removes it.
+   */
+  onConsumingChange(listener: (consuming: boolean) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'idle')
       throw new IllegalStateError(`Cannot start a worker that is ${this.state}`);
@@ -62,17 +95,37 @@ export class TaskConsumer {
           this.inFlight.add(work);
           void work.finally(() => this.inFlight.delete(work));
         },
+        () => {
+          this.consumingMayHaveChanged();
+        },
       );
       this.consumers.push(consumer);
       await consumer.start();
     }
     this.state = 'running';
+    this.consumingMayHaveChanged();
   }
 
   /** Idempotent: every call gets the same promise. */
   close(): Promise<void> {
     this.closing ??= this.drainAndClose();
     return this.closing;
+  }
+
+  /** Tells listeners while running; from draining on, the worker reports its own shutdown. */
+  private consumingMayHaveChanged(): void {
+    if (this.state !== 'running') return;
+    const consuming = this.isConsuming;
+    if (consuming === this.lastConsuming) return;
+    this.lastConsuming = consuming;
+    if (!consuming) {
+      const lost = this.consumers.filter((c) => !c.isConsuming).map((c) => `"${c.queue.name}"`);
+      this.logger.warn(`Not consuming ${lost.join(', ')} until the consumer is re-attached`);
+      this.lostConsumers = true;
+    } else if (this.lostConsumers) {
+      this.logger.log('Consuming every queue again');
+    }
+    for (const listener of [...this.listeners]) listener(consuming);
   }
 
   private async drainAndClose(): Promise<void> {
@@ -89,6 +142,7 @@ export class TaskConsumer {
     }
     await Promise.all(this.consumers.map((c) => c.close())); //         4. close channels
     this.state = 'closed';
+    this.listeners.clear();
   }
 }
 

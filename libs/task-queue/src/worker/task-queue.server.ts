@@ -13,7 +13,7 @@ import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-qu
 import { revocationListener } from '../revocation/create-revocation.js';
 import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
-import { TaskQueueRuntime } from '../task-queue.runtime.js';
+import { type TaskQueueHealth, TaskQueueRuntime } from '../task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
 import { NO_LIMITS, type TaskLimits } from './task-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
@@ -98,8 +98,13 @@ export class TaskQueueServer
         );
         await this.forwarder.start();
       }
+      this.runtime.registerWorker(this.consumer);
       await this.consumer.start();
       this._status$.next('consuming');
+      // 'connecting' again while a queue has no consumer (reconnect, channel error, queue deleted).
+      this.consumer.onConsumingChange((consuming) => {
+        if (!this.closing) this._status$.next(consuming ? 'consuming' : 'connecting');
+      });
       this.logger.log(
         `Worker ${worker.nodeName} consuming ${worker.queues.join(', ')} (concurrency ${worker.concurrency}); ` +
           `tasks: ${[...this.messageHandlers.keys()].sort().join(', ') || 'none'}`,
@@ -141,6 +146,11 @@ export class TaskQueueServer
   /** True while every configured queue has a consumer attached on the broker. */
   get isConsuming(): boolean {
     return this.consumer?.isConsuming ?? false;
+  }
+
+  /** Connections, pending publishes and each queue's consumer, for a health check (see `TaskQueueRuntime`). */
+  health(): TaskQueueHealth {
+    return this.runtime.health();
   }
 
   isRegistered(task: string): boolean {
