@@ -36,7 +36,10 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
     fields: IncomingFields,
     queue: string,
     hostname: string,
-    /** Aborted when the task must stop: worker shutdown past its grace period, or a time limit. */
+    /**
+     * Aborted when the task must stop: worker shutdown past its grace period, a time limit, or a revoke
+     * with `terminate` (the reason is then a `TaskRevokedError` whose `reason` is `terminated`).
+     */
     readonly signal: AbortSignal,
   ) {
     super([message, fields]);
