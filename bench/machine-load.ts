@@ -16,6 +16,9 @@ export interface LoadSnapshot {
 }
 
 export interface LoadShare {
+  readonly seconds: number;
+  /** CPU seconds the broker used over the interval. */
+  readonly brokerCpuSeconds: number;
   /** Average cores busy with each, over the interval. */
   readonly oursCores: number;
   readonly brokerCores: number;
@@ -113,6 +116,8 @@ export class MachineLoad {
     const broker = to.broker - from.broker;
     const r = (x: number): number => Math.round((x / secs) * 100) / 100;
     return {
+      seconds: Math.round(secs * 1000) / 1000,
+      brokerCpuSeconds: Math.round(broker * 100) / 100,
       oursCores: r(ours),
       brokerCores: r(broker),
       foreignCores: r(Math.max(0, to.machine - from.machine - ours - broker)),

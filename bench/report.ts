@@ -148,6 +148,9 @@ function rows(r: BenchResults): Row[] {
     cpu(`CPU µs per task, consumer (drain)`, (x) => x.drain.consumerCpuUsPerTask),
     cpu(`CPU µs per task, producer (end to end)`, (x) => x.e2e.producerCpuUsPerTask),
     cpu(`CPU µs per task, consumer (end to end)`, (x) => x.e2e.consumerCpuUsPerTask),
+    cpu(`Broker CPU µs per task (enqueue)`, (x) => x.enqueue.brokerCpuUsPerTask),
+    cpu(`Broker CPU µs per task (drain)`, (x) => x.drain.brokerCpuUsPerTask),
+    cpu(`Broker CPU µs per task (end to end)`, (x) => x.e2e.brokerCpuUsPerTask),
   ];
 }
 
@@ -224,7 +227,8 @@ orchestrator; queue names are unique per run and deleted at the end.
   \`@Task({ ignoreResult: true })\`; \`concurrency\` = \`prefetch\` = ${c.prefetch}.
 - **Pipelining**: both producers publish in chunks of ${k(c.window)}: ${k(c.window)} sends started at once, then
   \`Promise.all\` over their confirms, then the next chunk. \`TaskClient.send\` is one confirmed publish per call.
-- **Rates** (${k(c.tasks)} tasks, median of ${c.reps}, after a ${k(c.warmupTasks)}-task warm-up per side):
+- **Rates** (${k(c.tasks)} tasks, median of ${c.reps}, after a ${k(c.warmupTasks)}-task warm-up per side; each phase runs for
+  both sides back to back, alternating which goes first, so a pair is seconds apart):
   *enqueue* is first send → last confirm with nothing consuming; *drain* is consumer start (connect, declare,
   consume) → last handler completion on a queue pre-filled with ${k(c.tasks)}; *end to end* is first send →
   last handler completion with the consumer already attached. After each phase the queue depth is checked
@@ -243,7 +247,8 @@ orchestrator; queue names are unique per run and deleted at the end.
   allocator arenas), which the baseline shows too; a leak shows as a trend, so the least-squares slope of RSS and
   of heap used over the checkpoints after warm-up is reported as well.
 - **CPU**: \`process.cpuUsage()\` (user + system) deltas over each phase, divided by the task count: producer
-  over enqueue, consumer over drain, and both over end to end.
+  over enqueue, consumer over drain, and both over end to end; and the broker's (\`beam.smp\`, from /proc) over
+  the same phases.
 
 ## How to read it
 

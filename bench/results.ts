@@ -64,6 +64,8 @@ export interface RatePhase {
   /** Median over repetitions of CPU microseconds per task, per side (absent where a side did not run). */
   readonly producerCpuUsPerTask?: number;
   readonly consumerCpuUsPerTask?: number;
+  /** Median over repetitions of the broker's (beam.smp) CPU microseconds per task over the phase. */
+  readonly brokerCpuUsPerTask: number;
 }
 
 export interface MemorySample {
