@@ -35,6 +35,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Fault injection (reliability.md §6): restarts and alarms hit the whole broker, so one file and
+          // one test at a time, with room for a broker restart in every test.
+          name: 'faults',
+          include: ['test/faults/**/*.fault-spec.ts'],
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

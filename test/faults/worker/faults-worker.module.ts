@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { TaskQueueModule } from '@app/task-queue';
+import { FaultTasks, LEDGER } from '../support/fault-tasks.js';
+import { FileLedger } from '../support/ledger.js';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`faults-worker needs $${name}`);
+  return value;
+}
+
+/**
+ * The fault suite's worker process (F5, F6): `FaultTasks` on $FAULTS_QUEUE, writing the ledger to
+ * $FAULTS_LEDGER, so a test can SIGKILL or SIGTERM a real worker and still see what it did.
+ */
+@Module({
+  imports: [
+    TaskQueueModule.forRoot({
+      url: env('RABBITMQ_URL'),
+      defaultQueue: env('FAULTS_QUEUE'),
+      reconnectDelayMs: 500,
+      worker: {
+        queues: [env('FAULTS_QUEUE')],
+        concurrency: Number(process.env['FAULTS_CONCURRENCY'] ?? 2),
+        shutdownGraceMs: Number(process.env['FAULTS_GRACE_MS'] ?? 10_000),
+      },
+    }),
+  ],
+  providers: [
+    FaultTasks,
+    { provide: LEDGER, useFactory: () => new FileLedger(env('FAULTS_LEDGER')) },
+  ],
+})
+export class FaultsWorkerModule {}

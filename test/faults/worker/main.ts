@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { runWorker } from '@app/task-queue';
+import { FileLedger } from '../support/ledger.js';
+import { FaultsWorkerModule } from './faults-worker.module.js';
+
+// Started as `node dist/faults-worker/test/faults/worker/main.js` (never through npm, which would not pass
+// SIGTERM on). Writes a `ready` row once it consumes.
+await runWorker(FaultsWorkerModule, { logger: ['log', 'warn', 'error'] });
+const ledger = new FileLedger(process.env['FAULTS_LEDGER'] ?? '');
+ledger.record({ e: 'ready', pid: process.pid, t: Date.now() });
+ledger.close();
