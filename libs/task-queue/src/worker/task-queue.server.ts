@@ -9,7 +9,13 @@ import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskMessage } from '../message/task-message.js';
-import type { ResolvedQueue, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { applyWorkerOverrides } from '../options/apply-worker-overrides.js';
+import type {
+  ResolvedQueue,
+  ResolvedTaskQueueOptions,
+  ResolvedWorkerOptions,
+  WorkerOptions,
+} from '../options/task-queue-options.js';
 import { revocationListener } from '../revocation/create-revocation.js';
 import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../task-queue.constants.js';
@@ -20,7 +26,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import type { TaskContext } from './task-context.js';
 import { TaskConsumer } from './task-consumer.js';
 import { type TaskDispatcher, TaskRunner } from './task-runner.js';
-import { toError } from '../errors/error-text.js';
+import { errorStack, toError } from '../errors/error-text.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
 export type WorkerStatus = 'connecting' | 'consuming' | 'draining' | 'closed';
@@ -51,10 +57,12 @@ export class TaskQueueServer
   private readonly ignoredResults = new Set<string>();
   private readonly retryPolicies = new Map<string, RetryPolicy>();
   private readonly limits = new Map<string, TaskLimits>();
+  private readonly taskRunListeners = new Set<(task: string) => void>();
 
   constructor(
+    // Not readonly: configure() may replace the worker options before listen().
     @Inject(RESOLVED_OPTIONS)
-    private readonly options: ResolvedTaskQueueOptions,
+    private options: ResolvedTaskQueueOptions,
     private readonly registry: TaskRegistry,
     private readonly runtime: TaskQueueRuntime,
   ) {
@@ -113,6 +121,31 @@ export class TaskQueueServer
     } catch (err: unknown) {
       callback(err);
     }
+  }
+
+  /**
+   * Overrides worker options before `listen()` (the worker command line's `-Q`, `-c`, `--prefetch`, `-n`),
+   * checked by the same rules as the `worker` option; see `applyWorkerOverrides`.
+   *
+   * @returns the worker options now in effect
+   * @throws InvalidOptionsError naming the field; IllegalStateError once listening
+   */
+  configure(overrides: WorkerOptions): ResolvedWorkerOptions {
+    if (this.consumer)
+      throw new IllegalStateError('TaskQueueServer.configure() must be called before listen()');
+    this.options = applyWorkerOverrides(this.options, overrides);
+    return this.options.worker;
+  }
+
+  /**
+   * Calls `listener` each time a task handler has returned or thrown, before its result is published and
+   * its message acked (a process pool child counts its tasks with it). Returns a function that removes it.
+   */
+  onTaskRun(listener: (task: string) => void): () => void {
+    this.taskRunListeners.add(listener);
+    return () => {
+      this.taskRunListeners.delete(listener);
+    };
   }
 
   /** Warm shutdown (see `TaskConsumer.close`). Idempotent. */
@@ -181,9 +214,20 @@ export class TaskQueueServer
           reject(toError(err));
         } finally {
           end();
+          this.taskRan(message.task);
         }
       });
     });
+  }
+
+  private taskRan(task: string): void {
+    for (const listener of [...this.taskRunListeners]) {
+      try {
+        listener(task);
+      } catch (err: unknown) {
+        this.logger.error(`A task-run listener threw: ${errorStack(err)}`);
+      }
+    }
   }
 
   /** Adds every discovered `@Task()` to Nest's handler map, next to any `@MessagePattern` ones. */
