@@ -57,6 +57,8 @@ export type { TaskLimitOptions } from './worker/task-limits.js';
 export { SoftTimeLimitExceeded, TimeLimitExceeded } from './errors/time-limit.error.js';
 export { runWorker } from './worker/run-worker.js';
 export type { RunWorkerOptions } from './worker/run-worker.js';
+export { parseWorkerFlags, WORKER_FLAGS_HELP } from './pool/worker-flags.js';
+export type { WorkerFlags, WorkerPoolKind } from './pool/worker-flags.js';
 export { DEAD_LETTER_HEADERS } from './worker/dead-letter.js';
 export { DeadLetters } from './dead-letters/dead-letters.service.js';
 export type {
@@ -90,3 +92,4 @@ export { TaskRetryError } from './errors/task-retry.error.js';
 export { TaskRevokedError } from './errors/task-revoked.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { UnroutableError } from './errors/unroutable.error.js';
+export { WorkerUsageError } from './errors/worker-usage.error.js';
