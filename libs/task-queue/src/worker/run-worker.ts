@@ -8,7 +8,20 @@ import {
 import { NestFactory } from '@nestjs/core';
 import type { AsyncMicroserviceOptions } from '@nestjs/microservices';
 import { TaskQueueServer } from './task-queue.server.js';
-import { errorStack } from '../errors/error-text.js';
+import { errorMessage, errorStack } from '../errors/error-text.js';
+import { hasErrorCode } from '../errors/task-queue.error.js';
+import { WorkerUsageError } from '../errors/worker-usage.error.js';
+import type { ResolvedWorkerOptions, WorkerOptions } from '../options/task-queue-options.js';
+import { PoolChild } from '../pool/pool-child.js';
+import { type ChildMessage, EXIT_USAGE, POOL_CHILD_ENV } from '../pool/pool-protocol.js';
+import type { RecycleLimits } from '../pool/recycle-policy.js';
+import { runPoolSupervisor } from '../pool/run-pool-supervisor.js';
+import {
+  parseWorkerFlags,
+  WORKER_FLAGS_HELP,
+  type WorkerFlags,
+  workerOverrides,
+} from '../pool/worker-flags.js';
 
 export interface RunWorkerOptions {
   /** Nest logger, as for `NestFactory.createMicroservice`. */
@@ -18,6 +31,27 @@ export interface RunWorkerOptions {
    * @defaultValue `['SIGTERM', 'SIGINT']`
    */
   signals?: readonly NodeJS.Signals[];
+  /**
+   * The worker's command line, normally `process.argv.slice(2)`: Celery-like flags (`-Q a,b`, `-c 4`,
+   * `-P processes`, ...; `--help` lists them) that win over the module's `worker` options. With
+   * `--pool processes` this process becomes a supervisor that forks `process.argv[1]` with the same flags
+   * and opens no broker connection itself. A bad flag prints a message and sets exit code 2.
+   * @defaultValue none: no flags are read
+   */
+  argv?: readonly string[];
+}
+
+const DEFAULT_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
+/**
+ * A child of `--pool processes` that has closed lingers only if application code left a handle open
+ * (an interval, a socket); the supervisor counts on its exit, so it is made after this long.
+ */
+const CHILD_EXIT_BACKSTOP_MS = 5_000;
+
+/** What a child of `--pool processes` brings to `startWorker`. */
+interface ChildSetup {
+  readonly limits: RecycleLimits;
 }
 
 /**
@@ -25,36 +59,187 @@ export interface RunWorkerOptions {
  * and on SIGTERM/SIGINT drains the worker *before* closing the app, so handlers still have their
  * providers (database pools and the like) while they finish.
  *
+ * With `argv`, the worker takes Celery-like flags (see {@link RunWorkerOptions.argv}); it then resolves
+ * with null when this process runs no Nest app: the supervisor of `--pool processes`, `--help`, or a
+ * usage or configuration error (exit code 2, message on stderr).
+ *
  * @example
- * await runWorker(WorkerModule); // apps/worker/src/main.ts
+ * await runWorker(WorkerModule); // apps/worker/src/main.ts, no flags
+ * await runWorker(WorkerModule, { argv: process.argv.slice(2) }); // `node main.js -P processes -c 4 -Q celery`
  */
+export function runWorker(
+  module: Type,
+  options?: RunWorkerOptions & { argv?: undefined },
+): Promise<INestMicroservice>;
+export function runWorker(
+  module: Type,
+  options: RunWorkerOptions,
+): Promise<INestMicroservice | null>;
 export async function runWorker(
   module: Type,
   options: RunWorkerOptions = {},
-): Promise<INestMicroservice> {
+): Promise<INestMicroservice | null> {
+  if (options.argv === undefined) return startWorker(module, options, null, null);
+
+  const childIndex = takePoolChildMarker();
+  let flags: WorkerFlags;
+  try {
+    flags = parseWorkerFlags(options.argv);
+  } catch (err: unknown) {
+    if (err instanceof WorkerUsageError) return usageFailure(err.message, true);
+    throw err;
+  }
+  if (flags.help) {
+    process.stdout.write(WORKER_FLAGS_HELP);
+    return null;
+  }
+  if (flags.pool !== 'processes') {
+    return startWorker(module, options, workerOverrides(flags, 'worker'), null);
+  }
+  if (childIndex !== null) {
+    if (!process.send) {
+      return usageFailure(
+        `${POOL_CHILD_ENV} is set, but this process has no IPC channel: only the pool supervisor sets it.`,
+        false,
+      );
+    }
+    return startWorker(module, options, workerOverrides(flags, 'child'), {
+      limits: { maxTasks: flags.maxTasksPerChild, maxMemoryKiB: flags.maxMemoryPerChildKiB },
+    });
+  }
+  const entry = process.argv[1];
+  if (entry === undefined) {
+    return usageFailure('--pool processes needs a script to fork (process.argv[1]).', false);
+  }
+  if (options.logger !== undefined) Logger.overrideLogger(options.logger);
+  runPoolSupervisor({
+    flags,
+    argv: options.argv,
+    entry,
+    signals: options.signals ?? DEFAULT_SIGNALS,
+  });
+  return null;
+}
+
+/**
+ * Builds the app, applies the flag overrides and listens. `overrides` is null without `argv` (nothing is
+ * overridden, and every error goes to the caller); `child` is set in a child of `--pool processes`.
+ */
+async function startWorker(
+  module: Type,
+  options: RunWorkerOptions,
+  overrides: WorkerOptions | null,
+  child: ChildSetup | null,
+): Promise<INestMicroservice | null> {
   const strategy: AsyncMicroserviceOptions = {
     useFactory: (server: TaskQueueServer) => ({ strategy: server }),
     inject: [TaskQueueServer],
   };
-  const app = await NestFactory.createMicroservice(module, {
-    ...strategy,
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
-  });
+  const cli = overrides !== null;
+  let app: INestMicroservice;
+  try {
+    app = await NestFactory.createMicroservice(module, {
+      ...strategy,
+      // Reject instead of process.abort(): a bad option must be an error with a message (and, from the
+      // command line, exit code 2, which tells a pool supervisor not to restart), not a core dump.
+      abortOnError: false,
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
+  } catch (err: unknown) {
+    if (cli && isOptionsError(err)) return usageFailure(errorMessage(err), false);
+    throw err;
+  }
+  const server = app.get(TaskQueueServer);
+  let worker: ResolvedWorkerOptions | null = null;
+  if (overrides !== null) {
+    try {
+      worker = server.configure(overrides);
+    } catch (err: unknown) {
+      if (!isOptionsError(err)) throw err;
+      await app.close();
+      return usageFailure(errorMessage(err), false);
+    }
+  }
   await app.listen();
 
   const logger = new Logger('Worker');
   let stopping: Promise<void> | undefined;
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (why: string): void => {
     stopping ??= (async () => {
-      logger.log(`${signal} received: finishing running tasks, then closing`);
-      await app.get(TaskQueueServer).close();
+      logger.log(`${why}: finishing running tasks, then closing`);
+      await server.close();
       await app.close();
       logger.log('Worker closed');
-    })().catch((err: unknown) => {
-      logger.error(`Shutdown failed: ${errorStack(err)}`);
-      process.exitCode = 1;
-    });
+    })()
+      .catch((err: unknown) => {
+        logger.error(`Shutdown failed: ${errorStack(err)}`);
+        process.exitCode = 1;
+      })
+      .finally(() => {
+        if (child) leavePool(logger);
+      });
   };
-  for (const signal of options.signals ?? ['SIGTERM', 'SIGINT']) process.once(signal, stop);
+  for (const signal of options.signals ?? DEFAULT_SIGNALS) {
+    const onSignal = (): void => {
+      stop(`${signal} received`);
+    };
+    // A pool child may get a signal twice (systemd's default KillMode signals the whole group, and the
+    // supervisor forwards its own): it stays warm, since the supervisor decides when to SIGKILL. A
+    // single worker keeps Node's default for the second one, a cold shutdown.
+    if (child) process.on(signal, onSignal);
+    else process.once(signal, onSignal);
+  }
+  if (child && worker) {
+    const poolChild = new PoolChild(child.limits, sendToSupervisor, (reason) => {
+      stop(`Recycling: ${reason}`);
+    });
+    server.onTaskRun(() => {
+      poolChild.afterTask();
+    });
+    // An orphan would go on consuming with nobody to stop or replace it.
+    process.once('disconnect', () => {
+      stop('The pool supervisor is gone');
+    });
+    poolChild.ready(worker);
+  }
   return app;
+}
+
+/** Reads the pool marker and removes it, so processes the tasks spawn do not take it for theirs. */
+function takePoolChildMarker(): string | null {
+  const value = process.env[POOL_CHILD_ENV];
+  if (value === undefined) return null;
+  Reflect.deleteProperty(process.env, POOL_CHILD_ENV);
+  return value;
+}
+
+function sendToSupervisor(message: ChildMessage): void {
+  if (!process.connected || !process.send) return;
+  // With a callback, a closed channel is reported there instead of as an 'error' event on `process`.
+  process.send(message, undefined, {}, () => undefined);
+}
+
+/** A closed child disconnects, which lets it exit; a handle left open by app code must not keep it. */
+function leavePool(logger: Logger): void {
+  if (process.connected) process.disconnect();
+  setTimeout(() => {
+    logger.warn(
+      `Still running ${CHILD_EXIT_BACKSTOP_MS} ms after closing (a timer or socket left open?): exiting`,
+    );
+    process.exit();
+  }, CHILD_EXIT_BACKSTOP_MS).unref();
+}
+
+function isOptionsError(err: unknown): boolean {
+  return hasErrorCode(err, 'TASK_QUEUE_INVALID_OPTIONS');
+}
+
+/** Reports a command-line or configuration error the way command-line tools do: stderr and exit code 2. */
+function usageFailure(message: string, showHelpHint: boolean): null {
+  process.stderr.write(
+    `celeriac worker: ${message}\n${showHelpHint ? 'Run with --help to list the flags.\n' : ''}`,
+  );
+  process.exitCode = EXIT_USAGE;
+  if (process.connected) process.disconnect();
+  return null;
 }
