@@ -70,7 +70,7 @@ describe('worker process faults', () => {
     const errors = await s.sendMany(producer.client, 12, { sleepMs: 600 });
     expect(errors).toEqual([]);
 
-    const running = await waitUntil(
+    await waitUntil(
       'worker A to be mid-task',
       () => {
         const rows = a!.events();
@@ -86,10 +86,12 @@ describe('worker process faults', () => {
     s.faults.push({ label: 'SIGKILL worker A', from, to: exit.at, pid: a!.pid });
     await settleFromFile(s, ledger ?? '');
 
-    // The tasks A held when it died (running, or prefetched and not started yet)...
+    // The tasks A had started and not finished when it died...
     const aRows = s.ledger.events.filter((ev) => 'pid' in ev && ev.pid === a!.pid);
     const aDone = new Set(aRows.flatMap((ev) => (ev.e === 'done' ? [ev.id] : [])));
-    const killedMidTask = [...new Set(running)].filter((id) => !aDone.has(id));
+    const killedMidTask = [
+      ...new Set(aRows.flatMap((ev) => (ev.e === 'started' && !aDone.has(ev.id) ? [ev.id] : []))),
+    ];
     const bDone = s.ledger.events.filter((ev) => ev.e === 'done' && ev.pid === b!.pid);
     const v = s.verdict(
       'SIGKILL a worker process mid-task',

@@ -39,6 +39,7 @@ export class ScenarioVhost {
   ) {}
 
   static async create(scenario: string): Promise<ScenarioVhost> {
+    await deleteStaleVhosts();
     const name = `t-faults-${scenario.toLowerCase()}-${randomUUID().slice(0, 8)}`;
     await rabbitmqctl(['add_vhost', name]);
     await rabbitmqctl(['set_permissions', '-p', name, 'guest', '.*', '.*', '.*']);
@@ -55,6 +56,21 @@ export class ScenarioVhost {
   async delete(): Promise<void> {
     if (!(await brokerRunning())) await restoreBrokerDefaults();
     await rabbitmqctl(['delete_vhost', this.name]);
+  }
+}
+
+let staleChecked = false;
+
+/**
+ * Deletes `t-faults-*` vhosts a killed run left behind; once per process, before its first scenario
+ * (scenarios run one at a time, so none of them is live then).
+ */
+async function deleteStaleVhosts(): Promise<void> {
+  if (staleChecked) return;
+  staleChecked = true;
+  const names = (await rabbitmqctl(['list_vhosts', 'name'])).split('\n').map((n) => n.trim());
+  for (const name of names.filter((n) => n.startsWith('t-faults-'))) {
+    await rabbitmqctl(['delete_vhost', name]).catch(() => undefined);
   }
 }
 
