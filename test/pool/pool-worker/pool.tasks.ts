@@ -1,0 +1,24 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger } from '@nestjs/common';
+import { Task, type TaskContext } from '@app/task-queue';
+
+/** What every pool task returns: where and how it ran. */
+export interface PoolTaskRun {
+  readonly pid: number;
+  readonly redelivered: boolean;
+  readonly label: string;
+}
+
+/** Tasks that say which process ran them, and log when they start, so a test can kill that process. */
+@Injectable()
+export class PoolTasks {
+  private readonly logger = new Logger(PoolTasks.name);
+
+  @Task({ name: 'pool.run', params: ['label', 'ms'] })
+  async run(label: string, ms: number, ctx: TaskContext): Promise<PoolTaskRun> {
+    this.logger.log(`POOL-TASK-START ${label} pid=${process.pid} redelivered=${ctx.redelivered}`);
+    if (ms > 0) await sleep(ms);
+    this.logger.log(`POOL-TASK-DONE ${label} pid=${process.pid}`);
+    return { pid: process.pid, redelivered: ctx.redelivered, label };
+  }
+}
