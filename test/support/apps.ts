@@ -12,7 +12,7 @@ import {
   TaskQueueServer,
   type TaskQueueOptions,
 } from '@app/task-queue';
-import { RABBITMQ_URL, TEST_DELAY_PREFIX } from './broker.js';
+import { RABBITMQ_URL, TEST_DELAY_PREFIX, TEST_REVOCATION_STREAM } from './broker.js';
 
 /** A Nest logger that keeps what it was told, so tests can assert "one warning" without reading stdout. */
 export class CapturingLogger implements LoggerService {
@@ -74,7 +74,12 @@ export async function startWorker(
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TaskQueueModule.forRoot({ url: RABBITMQ_URL, delayPrefix: TEST_DELAY_PREFIX, ...options }),
+      TaskQueueModule.forRoot({
+        url: RABBITMQ_URL,
+        delayPrefix: TEST_DELAY_PREFIX,
+        revocation: { stream: TEST_REVOCATION_STREAM },
+        ...options,
+      }),
     ],
     providers,
     controllers,
@@ -105,7 +110,12 @@ export async function startClient(options: TaskQueueOptions): Promise<TestClient
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
     imports: [
-      TaskQueueModule.forRoot({ url: RABBITMQ_URL, delayPrefix: TEST_DELAY_PREFIX, ...options }),
+      TaskQueueModule.forRoot({
+        url: RABBITMQ_URL,
+        delayPrefix: TEST_DELAY_PREFIX,
+        revocation: { stream: TEST_REVOCATION_STREAM },
+        ...options,
+      }),
     ],
   })
     .setLogger(logger)

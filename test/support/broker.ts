@@ -118,6 +118,9 @@ export class BrokerProbe {
  */
 export const TEST_DELAY_PREFIX = uniqueName('delay');
 
+/** This test file's revocation stream, for the same reason; `cleanup.ts` deletes it too. */
+export const TEST_REVOCATION_STREAM = uniqueName('revoked');
+
 /** Deletes a delay cascade: its level queues and exchanges, the ready queue, its dead letters, the out exchange. */
 export async function deleteDelayTopology(prefix: string): Promise<void> {
   const connection = await amqplib.connect(RABBITMQ_URL);

@@ -56,7 +56,7 @@ export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
   private readonly slots: ConcurrencyLimiter;
   private readonly running = new Map<string, AbortController>();
-  private readonly holds = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private readonly holds = new Set<{ timer: NodeJS.Timeout | undefined; wake: () => void }>();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
@@ -339,17 +339,22 @@ export class TaskRunner {
     if (this.stopping) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const hold = {
-        timer: setTimeout(
-          () => {
-            this.holds.delete(hold);
-            resolve(true);
-          },
-          Math.max(0, at - Date.now()),
-        ),
+        timer: undefined as NodeJS.Timeout | undefined,
         wake: () => {
           resolve(false);
         },
       };
+      // Node's timers can fire a millisecond early: a task must never start before its eta.
+      const fire = (): void => {
+        const left = at - Date.now();
+        if (left > 0) {
+          hold.timer = setTimeout(fire, left);
+          return;
+        }
+        this.holds.delete(hold);
+        resolve(true);
+      };
+      hold.timer = setTimeout(fire, Math.max(0, at - Date.now()));
       this.holds.add(hold);
     });
   }
