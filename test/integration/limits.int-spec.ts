@@ -117,7 +117,7 @@ describe('time limits and rate limits on the real broker', () => {
     await expect(ok.get({ timeoutMs: 5_000 })).resolves.toBe(10);
   });
 
-  it("rate limit '5/s': starts are spaced 200 ms apart, and other tasks keep flowing", async () => {
+  it("rate limit '5/s': 5 starts take 800 ms, and other tasks keep flowing", async () => {
     tasks.starts.length = 0;
     const throttled = await Promise.all(
       Array.from({ length: 5 }, () => worker.client.send('limits.throttled')),
@@ -127,9 +127,11 @@ describe('time limits and rate limits on the real broker', () => {
     const done = await Promise.all(throttled.map((r) => r.get({ timeoutMs: 5_000 })));
     const starts = tasks.starts.filter((s) => s.task === 'limits.throttled').map((s) => s.at);
     expect(done).toHaveLength(5);
-    for (let i = 1; i < starts.length; i++) {
-      expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(195);
-    }
+    // Evenly spaced on average: 4 intervals of 200 ms. (One timer firing late under load can shorten
+    // the next gap: the bucket keeps the rate, not each gap.)
+    expect((starts[starts.length - 1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(
+      4 * 200 - 10,
+    );
     // The unthrottled task did not wait behind the throttled ones.
     const quickAt = tasks.starts.find((s) => s.task === 'limits.quick')?.at ?? Infinity;
     expect(quickAt).toBeLessThan(starts[starts.length - 1] ?? 0);

@@ -69,6 +69,7 @@ export class Publisher {
   private readonly channel: ChannelWrapper;
   /** Return keys (exchange, routing key, correlation id) of messages the broker returned, with the reason. */
   private readonly returned = new Map<string, string>();
+  private readonly declarations = new Map<string, Promise<void>>();
   private readonly topology = new Map<string, TopologySetup>();
   /** Exchanges known to exist; publishing to a missing one would close the shared channel (404). */
   private readonly knownExchanges = new Set<string>(['']);
@@ -141,15 +142,20 @@ export class Publisher {
    * Declares broker entities on the publishing channel now and after every reconnect. Declaring is
    * idempotent; `key` makes repeated calls for the same entity cheap.
    */
-  async ensureTopology(key: string, setup: TopologySetup): Promise<void> {
-    if (this.topology.has(key)) return;
-    this.topology.set(key, setup);
-    try {
-      await this.channel.addSetup(setup);
-    } catch (err: unknown) {
-      this.topology.delete(key);
-      throw err;
+  ensureTopology(key: string, setup: TopologySetup): Promise<void> {
+    // One promise per key: a second caller must wait for the same declaration, not skip it, or it
+    // publishes to an exchange that does not exist yet (a 404 closes the shared channel).
+    let declared = this.declarations.get(key);
+    if (!declared) {
+      this.topology.set(key, setup);
+      declared = this.channel.addSetup(setup).catch((err: unknown) => {
+        this.topology.delete(key);
+        this.declarations.delete(key);
+        throw err;
+      });
+      this.declarations.set(key, declared);
     }
+    return declared;
   }
 
   /** Marks exchanges this process declared itself, so `publish` need not check them. */

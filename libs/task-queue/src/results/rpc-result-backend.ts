@@ -41,7 +41,11 @@ export class RpcResultBackend {
 
   /** Declares and consumes the reply queue once; resolves when replies can be received. */
   start(): Promise<void> {
-    this.started ??= this.open();
+    // A failed start (broker unreachable) is forgotten, so the next send tries again.
+    this.started ??= this.open().catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    });
     this.sweeper ??= setInterval(() => {
       this.sweep(Date.now());
     }, SWEEP_INTERVAL_MS).unref();
