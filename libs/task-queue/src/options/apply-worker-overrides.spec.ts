@@ -28,6 +28,7 @@ describe('applyWorkerOverrides', () => {
       prefetch: 5,
       shutdownGraceMs: 1,
       nodeName: 'w1@box',
+      queueLimits: {},
     });
     expect(applied.defaultQueue).toBe('jobs');
   });

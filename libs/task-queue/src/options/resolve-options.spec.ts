@@ -72,6 +72,7 @@ describe('resolveOptions', () => {
           prefetch: 10,
           shutdownGraceMs: 10_000,
           nodeName: 'celeriac@box',
+          queueLimits: {},
         },
       });
     });
@@ -156,10 +157,7 @@ describe('resolveOptions', () => {
         exchangeType: 'topic',
         bindingKeys: ['media.#', '*.video'],
         type: 'quorum',
-        arguments: {
-          'x-delivery-limit': 5,
-          'x-nested': { deep: [1, 'two', true] },
-        },
+        arguments: { 'x-delivery-limit': 5, 'x-nested': { deep: [1, 'two', true] } },
       } as const;
       expect(resolveOptions({ queues: [queue] }, ENV).queues.get('media')).toEqual(queue);
     });
@@ -168,12 +166,7 @@ describe('resolveOptions', () => {
       const resolved = resolveOptions(
         {
           queues: [
-            {
-              name: 'logs',
-              exchange: 'amq.topic',
-              exchangeType: 'topic',
-              bindingKeys: ['log.#'],
-            },
+            { name: 'logs', exchange: 'amq.topic', exchangeType: 'topic', bindingKeys: ['log.#'] },
             { name: 'local', exchange: '' },
           ],
         },
@@ -187,18 +180,8 @@ describe('resolveOptions', () => {
       const resolved = resolveOptions(
         {
           queues: [
-            {
-              name: 'a',
-              exchange: 'shared',
-              exchangeType: 'topic',
-              bindingKeys: ['a.#'],
-            },
-            {
-              name: 'b',
-              exchange: 'shared',
-              exchangeType: 'topic',
-              bindingKeys: ['b.#'],
-            },
+            { name: 'a', exchange: 'shared', exchangeType: 'topic', bindingKeys: ['a.#'] },
+            { name: 'b', exchange: 'shared', exchangeType: 'topic', bindingKeys: ['b.#'] },
           ],
         },
         ENV,
@@ -251,8 +234,25 @@ describe('resolveOptions', () => {
         prefetch: 65_535,
         shutdownGraceMs: 0,
         nodeName: 'w1@host',
+        queueLimits: {
+          hipri: { concurrency: 50, prefetch: 100 },
+          celery: { concurrency: 2, prefetch: 2 },
+        },
       };
       expect(resolveOptions({ queues: [{ name: 'hipri' }], worker }, ENV).worker).toEqual(worker);
+    });
+
+    it('gives a queue its own lane, its prefetch following its concurrency', () => {
+      const worker = resolve({
+        worker: { concurrency: 4, queueLimits: { celery: { concurrency: 2 } } },
+      }).worker;
+      expect(worker.queueLimits).toEqual({ celery: { concurrency: 2, prefetch: 2 } });
+      expect(() => resolve({ worker: { queueLimits: { celery: { concurrency: 0 } } } })).toThrow(
+        /worker\.queueLimits\.celery\.concurrency/,
+      );
+      expect(() => resolve({ worker: { queueLimits: { celery: { speed: 2 } as never } } })).toThrow(
+        /worker\.queueLimits\.celery\.speed/,
+      );
     });
 
     it('names the node after os.hostname() without an environment', () => {
@@ -426,9 +426,7 @@ describe('resolveOptions', () => {
       ],
       [
         'x-max-priority on a quorum queue',
-        {
-          queues: [{ name: 'a', type: 'quorum', arguments: { 'x-max-priority': 10 } }],
-        },
+        { queues: [{ name: 'a', type: 'quorum', arguments: { 'x-max-priority': 10 } }] },
         'queues[0].arguments["x-max-priority"]',
         'is not supported by quorum queues (RabbitMQ refuses the declaration), got 10',
       ],

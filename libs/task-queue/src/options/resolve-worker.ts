@@ -20,6 +20,7 @@ const WORKER_KEYS = {
   prefetch: true,
   shutdownGraceMs: true,
   nodeName: true,
+  queueLimits: true,
 } as const satisfies Record<keyof WorkerOptions, true>;
 
 const MAX_CONCURRENCY = 10_000;
@@ -70,7 +71,40 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
     'worker.nodeName',
     input['nodeName'] ?? `celeriac@${context.hostname()}`,
   );
-  return Object.freeze({ queues, concurrency, prefetch, shutdownGraceMs, nodeName });
+  const queueLimits = resolveQueueLimits(input['queueLimits'] ?? {}, concurrency);
+  return Object.freeze({ queues, concurrency, prefetch, shutdownGraceMs, nodeName, queueLimits });
+}
+
+function resolveQueueLimits(
+  value: unknown,
+  workerConcurrency: number,
+): ResolvedWorkerOptions['queueLimits'] {
+  const input = checkPlainObject(
+    'worker.queueLimits',
+    value,
+    'an object of queue name → { concurrency, prefetch }',
+  );
+  const out: Record<string, Readonly<{ concurrency: number; prefetch: number }>> = {};
+  for (const [queue, limits] of Object.entries(input)) {
+    const field = `worker.queueLimits.${queue}`;
+    checkQueueName(field, queue);
+    const entry = checkPlainObject(field, limits, 'an object with concurrency and/or prefetch');
+    checkKnownKeys(field, entry, ['concurrency', 'prefetch']);
+    const concurrency = checkInteger(
+      `${field}.concurrency`,
+      entry['concurrency'] ?? workerConcurrency,
+      1,
+      MAX_CONCURRENCY,
+    );
+    const prefetch = checkInteger(
+      `${field}.prefetch`,
+      entry['prefetch'] ?? concurrency,
+      1,
+      MAX_PREFETCH,
+    );
+    out[queue] = Object.freeze({ concurrency, prefetch });
+  }
+  return Object.freeze(out);
 }
 
 function resolveWorkerQueues(value: unknown, context: WorkerContext): readonly string[] {

@@ -78,6 +78,21 @@ export interface WorkerOptions {
    * @defaultValue `celeriac@<hostname>`
    */
   nodeName?: string;
+  /**
+   * Queues that get a lane of their own: their own concurrency (tasks of that queue running at once) and
+   * prefetch, e.g. `{ hipri: { concurrency: 50 }, reports: { concurrency: 2 } }`. Queues not listed share
+   * the worker's `concurrency`.
+   * @defaultValue `{}`
+   */
+  queueLimits?: Readonly<Record<string, QueueLimitOptions>>;
+}
+
+/** A queue's own lane in a worker (see `WorkerOptions.queueLimits`). */
+export interface QueueLimitOptions {
+  /** Tasks from this queue running at once. @defaultValue the worker's `concurrency` */
+  concurrency?: number;
+  /** Unacked deliveries of this queue's consumer. @defaultValue this queue's `concurrency` */
+  prefetch?: number;
 }
 
 /** Options of task revocation (`TaskClient.revoke()`); clients and workers of one app must agree on them. */
@@ -240,6 +255,8 @@ export interface ResolvedWorkerOptions {
   readonly prefetch: number;
   readonly shutdownGraceMs: number;
   readonly nodeName: string;
+  /** Per-queue lanes, by queue name. */
+  readonly queueLimits: Readonly<Record<string, Readonly<Required<QueueLimitOptions>>>>;
 }
 
 export interface ResolvedRevocationOptions {

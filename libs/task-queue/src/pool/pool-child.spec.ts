@@ -47,6 +47,7 @@ describe('PoolChild', () => {
       prefetch: 1,
       shutdownGraceMs: 30_000,
       nodeName: 'w@box',
+      queueLimits: {},
     };
     poolChild.ready(worker);
     expect(sent).toEqual([

@@ -85,7 +85,7 @@ export class TaskConsumer {
       const consumer = new QueueConsumer(
         this.connection,
         queue,
-        this.options.prefetch,
+        this.options.queueLimits[queue.name]?.prefetch ?? this.options.prefetch,
         (delivery) => {
           const work = this.runner.handle(delivery).catch((err: unknown) => {
             // The runner settles every delivery itself; reaching this is a bug, and the message stays

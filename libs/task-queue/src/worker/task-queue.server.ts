@@ -85,6 +85,9 @@ export class TaskQueueServer
         nodeName: worker.nodeName,
         origin: `gen${process.pid}@${hostname()}`,
         revocations,
+        queueConcurrency: Object.fromEntries(
+          Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
+        ),
       });
       revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
       // Before any task consumer: a worker that starts later never runs a task revoked earlier.
@@ -245,9 +248,7 @@ export class TaskQueueServer
         Promise.resolve(
           task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
         );
-      this.addHandler(name, handler as MessageHandler, false, {
-        celeriac: task.metadata,
-      });
+      this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
     }
   }
 

@@ -44,6 +44,8 @@ export interface TaskRunnerOptions {
   readonly origin: string;
   /** Revoked task ids (`TaskClient.revoke`): never started, and terminated on request. */
   readonly revocations?: RevocationGate;
+  /** Queues with a lane of their own (`worker.queueLimits`): name → their concurrency. */
+  readonly queueConcurrency?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -54,7 +56,10 @@ export interface TaskRunnerOptions {
  */
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
+  /** Shared by every queue without a lane of its own. */
   private readonly slots: ConcurrencyLimiter;
+  /** Queues with their own concurrency: `hipri` can run 50 while `reports` runs 2. */
+  private readonly lanes = new Map<string, ConcurrencyLimiter>();
   private readonly running = new Map<string, AbortController>();
   private readonly holds = new Set<{ timer: NodeJS.Timeout | undefined; wake: () => void }>();
   private readonly reporter: TaskReporter;
@@ -73,6 +78,9 @@ export class TaskRunner {
       undefined,
   ) {
     this.slots = new ConcurrencyLimiter(options.concurrency);
+    for (const [queue, concurrency] of Object.entries(options.queueConcurrency ?? {})) {
+      this.lanes.set(queue, new ConcurrencyLimiter(concurrency));
+    }
     this.reporter = new TaskReporter(publisher);
     this.followUps = new FollowUpPublisher(tasks, options.origin, (taskId, replyTo, exception) =>
       this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
@@ -101,6 +109,7 @@ export class TaskRunner {
   stopStarting(): void {
     this.stopping = true;
     this.slots.close();
+    for (const lane of this.lanes.values()) lane.close();
     for (const limiter of this.rateLimiters.values()) limiter?.close();
     for (const hold of this.holds) {
       clearTimeout(hold.timer);
@@ -172,9 +181,10 @@ export class TaskRunner {
 
     // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
     const rate = this.rateLimiterOf(message.task);
+    const slots = this.lanes.get(delivery.queue.name) ?? this.slots;
     try {
       await rate?.acquire();
-      await this.slots.acquire();
+      await slots.acquire();
     } catch (err: unknown) {
       if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
         return this.giveBack(delivery);
@@ -188,7 +198,7 @@ export class TaskRunner {
       }
       return await this.run(delivery, message);
     } finally {
-      this.slots.release();
+      slots.release();
     }
   }
 
