@@ -16,8 +16,13 @@ const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 function parseArgs(argv: readonly string[]): AgentArgs {
   const [impl, role, queue, prefetch] = argv;
-  if ((impl !== 'raw' && impl !== 'celeriac') || (role !== 'producer' && role !== 'consumer')) {
-    throw new Error(`Usage: agent.js <raw|celeriac> <producer|consumer> <queue> <prefetch>`);
+  if (
+    (impl !== 'raw' && impl !== 'raw-celery' && impl !== 'celeriac') ||
+    (role !== 'producer' && role !== 'consumer')
+  ) {
+    throw new Error(
+      `Usage: agent.js <raw|raw-celery|celeriac> <producer|consumer> <queue> <prefetch>`,
+    );
   }
   if (!queue) throw new Error('agent.js: no queue given');
   return { impl, role, queue, prefetch: Number(prefetch ?? 250) };
@@ -118,14 +123,14 @@ async function main(): Promise<void> {
   const agent =
     args.role === 'producer'
       ? new ProducerAgent(
-          args.impl === 'raw'
-            ? await RawProducer.open(URL, args.queue)
-            : await CeleriacProducer.open(URL, args.queue, args.prefetch),
+          args.impl === 'celeriac'
+            ? await CeleriacProducer.open(URL, args.queue, args.prefetch)
+            : await RawProducer.open(URL, args.queue, args.impl === 'raw-celery'),
         )
       : new ConsumerAgent(
-          args.impl === 'raw'
-            ? new RawConsumer(URL, args.queue, args.prefetch)
-            : new CeleriacConsumer(URL, args.queue, args.prefetch),
+          args.impl === 'celeriac'
+            ? new CeleriacConsumer(URL, args.queue, args.prefetch)
+            : new RawConsumer(URL, args.queue, args.prefetch),
         );
   const reply = (message: Reply): void => {
     process.send?.(message);

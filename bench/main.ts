@@ -24,13 +24,18 @@ import type {
   MemoryPhase,
   MemorySample,
   PhaseLoad,
+  ProtocolBaseline,
   RatePhase,
   TargetCheck,
 } from './results.js';
 import { distribution, median, round, slope, type Distribution } from './stats.js';
 
 const BROKER_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
-const IMPLS: readonly Impl[] = ['raw', 'celeriac'];
+/** The two sides every measurement compares. */
+type Compared = 'raw' | 'celeriac';
+const IMPLS: readonly Compared[] = ['raw', 'celeriac'];
+/** Rates also run the protocol-equivalent baseline, between the two. */
+const RATE_IMPLS: readonly Impl[] = ['raw', 'raw-celery', 'celeriac'];
 const MIB = 1024 * 1024;
 const WAIT_MS = 180_000;
 /** Memory is sampled after warm-up and at this many checkpoints up to `rssTasks`. */
@@ -103,7 +108,7 @@ class Bench {
   }
 
   async setUp(): Promise<void> {
-    for (const impl of IMPLS) {
+    for (const impl of RATE_IMPLS) {
       const queue = this.queueOf(impl);
       await this.admin.declare(queue);
       const [producer, consumer] = await Promise.all([
@@ -162,7 +167,7 @@ class Bench {
    * a period: the machine's hiccups (other processes, broker fsyncs) then hit both alike, which matters
    * for a p99 ratio on a shared machine. Each side still sees exactly `latencyRate` tasks/s.
    */
-  async latency(): Promise<Record<Impl, ImplResults['latency']>> {
+  async latency(): Promise<Record<Compared, ImplResults['latency']>> {
     const n = this.config.latencyTasks;
     const interval = 1000 / this.config.latencyRate;
     for (const impl of IMPLS) {
@@ -179,7 +184,7 @@ class Bench {
         }),
       ),
     );
-    const out: Partial<Record<Impl, ImplResults['latency']>> = {};
+    const out: Partial<Record<Compared, ImplResults['latency']>> = {};
     for (const impl of IMPLS) {
       const { consumer, queue } = this.pair(impl);
       const c = await consumer.call<ConsumerStats>({ cmd: 'waitFor', timeoutMs: WAIT_MS });
@@ -191,7 +196,7 @@ class Bench {
         achievedRate: round(rate(n - 1, c.firstStartAt, c.lastDoneAt), 1),
       };
     }
-    return out as Record<Impl, ImplResults['latency']>;
+    return out as Record<Compared, ImplResults['latency']>;
   }
 
   async delayed(): Promise<Distribution> {
@@ -282,7 +287,7 @@ class Bench {
         }),
       ),
     );
-    for (const impl of IMPLS) {
+    for (const impl of RATE_IMPLS) {
       const queue = this.queueOf(impl);
       const delays = impl === 'celeriac' ? delayPrefixOf(queue) : undefined;
       await this.admin.remove(queue, delays).catch((err: unknown) => {
@@ -373,17 +378,18 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
-  const samples = new Map<Impl, Samples>(IMPLS.map((i) => [i, emptySamples()]));
+  const samples = new Map<Impl, Samples>(RATE_IMPLS.map((i) => [i, emptySamples()]));
   const s = (impl: Impl): Samples => samples.get(impl)!;
   const n = config.tasks;
-  const results: Partial<Record<Impl, Partial<ImplResults>>> = { raw: {}, celeriac: {} };
+  const results: Partial<Record<Compared, Partial<ImplResults>>> = { raw: {}, celeriac: {} };
+  let protocolBaseline: ProtocolBaseline | undefined;
   try {
     log(
       `Run ${runId}: ${fmt(n)} tasks × ${config.reps}, window ${config.window}, prefetch ${config.prefetch}`,
     );
     await bench.setUp();
 
-    for (const impl of IMPLS) {
+    for (const impl of RATE_IMPLS) {
       const { p, c } = await bench.endToEnd(impl, config.warmupTasks);
       log(`warm-up ${impl}: ${fmt(rate(config.warmupTasks, p.firstSendAt, c.lastDoneAt))}/s`);
     }
@@ -392,8 +398,8 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
       // Each phase runs for both implementations back to back (alternating which goes first), so the two
       // numbers of a pair are seconds apart and see the same machine: on a shared machine, load from
       // other work comes and goes over tens of seconds.
-      const order = rep % 2 === 1 ? IMPLS : [...IMPLS].reverse();
-      const line = new Map<Impl, string[]>(IMPLS.map((impl) => [impl, []]));
+      const order = rep % 2 === 1 ? RATE_IMPLS : [...RATE_IMPLS].reverse();
+      const line = new Map<Impl, string[]>(RATE_IMPLS.map((impl) => [impl, []]));
       for (const impl of order) {
         const e = await measure(`enqueue ${impl} ${rep}`, () => bench.enqueue(impl, n));
         const enq = rate(n, e.firstSendAt, e.lastConfirmAt);
@@ -419,13 +425,13 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
         s(impl).e2eBroker.push(brokerUsPerTask(lastShare, n));
         line.get(impl)!.push(`end-to-end ${fmt(e2e)}/s`);
       }
-      for (const impl of IMPLS) {
-        log(`rep ${rep}/${config.reps} ${impl.padEnd(8)} ${line.get(impl)!.join('  ')}`);
+      for (const impl of RATE_IMPLS) {
+        log(`rep ${rep}/${config.reps} ${impl.padEnd(10)} ${line.get(impl)!.join('  ')}`);
       }
     }
-    for (const impl of IMPLS) {
+    const ratePhases = (impl: Impl): ProtocolBaseline => {
       const x = s(impl);
-      results[impl] = {
+      return {
         enqueue: ratePhase(x.enqueue, { producer: x.enqueueCpu, broker: x.enqueueBroker }),
         drain: ratePhase(x.drain, { consumer: x.drainCpu, broker: x.drainBroker }),
         e2e: ratePhase(x.e2e, {
@@ -434,7 +440,9 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
           broker: x.e2eBroker,
         }),
       };
-    }
+    };
+    for (const impl of IMPLS) results[impl] = ratePhases(impl);
+    protocolBaseline = ratePhases('raw-celery');
 
     const latencies = await measure('latency (both at once)', () => bench.latency());
     for (const impl of IMPLS) {
@@ -470,8 +478,10 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const raw = results.raw as ImplResults;
   const cel = results.celeriac as ImplResults;
   const runLoad = MachineLoad.share(runStart, load.snapshot());
-  const out = {
+  const out: BenchResults = {
     ...assemble(config, runId, started, loadAvgStart, admin, raw, cel),
+    protocolBaseline,
+    e2eRatioVsProtocolBaseline: round(cel.e2e.median / protocolBaseline.e2e.median, 3),
     load: { run: runLoad, phases: phaseLoads },
   };
   await admin.close();
@@ -492,7 +502,7 @@ function assemble(
   admin: BrokerAdmin,
   raw: ImplResults,
   cel: ImplResults,
-): Omit<BenchResults, 'load'> {
+): Omit<BenchResults, 'load' | 'protocolBaseline' | 'e2eRatioVsProtocolBaseline'> {
   const ratio = (a: number, b: number): number => round(a / b, 3);
   const e2eRatio = ratio(cel.e2e.median, raw.e2e.median);
   const p99Ratio = ratio(cel.latency.p99, raw.latency.p99);

@@ -4,7 +4,12 @@
  * sub-millisecond precision, comparable across processes on one machine.
  */
 
-export type Impl = 'raw' | 'celeriac';
+/**
+ * `raw`: the baseline, amqplib with no protocol headers. `raw-celery`: the same amqplib code sending the
+ * properties a Celery protocol 2 task carries (16 headers, correlation id, priority), built by hand: what
+ * any client speaking Celery's protocol must at least pay, in the client and in the broker.
+ */
+export type Impl = 'raw' | 'raw-celery' | 'celeriac';
 export type Role = 'producer' | 'consumer';
 
 /** The no-op task both sides of the Celeriac run use. */

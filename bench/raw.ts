@@ -1,4 +1,10 @@
-import amqplib, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import amqplib, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type Options,
+} from 'amqplib';
 import { sentAtOf } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';
@@ -10,12 +16,12 @@ import type { ConsumerSide, ProducerSide } from './sides.js';
  * handler, with a per-consumer prefetch. The body has Celery's shape (`[args, kwargs, embed]`) so the
  * broker moves about as many bytes, but there are no protocol headers to encode or decode.
  */
-const PUBLISH_OPTIONS = {
+const PUBLISH_OPTIONS: Options.Publish = {
   persistent: true,
   mandatory: true,
   contentType: 'application/json',
   contentEncoding: 'utf-8',
-} as const;
+};
 
 function body(sentAt: number): Buffer {
   return Buffer.from(
@@ -31,6 +37,39 @@ function failOnBrokerError(err: Error): void {
   process.exit(1);
 }
 
+const ORIGIN = `gen${process.pid}@bench`;
+
+/**
+ * The properties of a Celery protocol 2 task (celery-protocol.md §2–§3) as kombu sends them, written by
+ * hand for the `raw-celery` baseline: it isolates what the protocol costs from what the library costs.
+ */
+function celeryProperties(sentAt: number): Options.Publish {
+  const id = randomUUID();
+  return {
+    ...PUBLISH_OPTIONS,
+    correlationId: id,
+    priority: 0,
+    headers: {
+      lang: 'py',
+      task: 'bench.noop',
+      id,
+      shadow: null,
+      eta: null,
+      expires: null,
+      group: null,
+      group_index: null,
+      retries: 0,
+      timelimit: [null, null],
+      root_id: id,
+      parent_id: null,
+      argsrepr: `(${sentAt},)`,
+      kwargsrepr: '{}',
+      origin: ORIGIN,
+      ignore_result: true,
+    },
+  };
+}
+
 export class RawProducer implements ProducerSide {
   private returned = 0;
 
@@ -38,22 +77,24 @@ export class RawProducer implements ProducerSide {
     private readonly connection: ChannelModel,
     private readonly channel: ConfirmChannel,
     private readonly queue: string,
+    private readonly celeryHeaders: boolean,
   ) {
     channel.on('return', () => {
       this.returned++;
     });
   }
 
-  static async open(url: string, queue: string): Promise<RawProducer> {
+  static async open(url: string, queue: string, celeryHeaders: boolean): Promise<RawProducer> {
     const connection = await amqplib.connect(url, { noDelay: true });
     connection.on('error', failOnBrokerError);
     const channel = await connection.createConfirmChannel();
-    return new RawProducer(connection, channel, queue);
+    return new RawProducer(connection, channel, queue, celeryHeaders);
   }
 
   send(sentAt: number): Promise<void> {
+    const options = this.celeryHeaders ? celeryProperties(sentAt) : PUBLISH_OPTIONS;
     return new Promise<void>((resolve, reject) => {
-      this.channel.publish(this.queue, this.queue, body(sentAt), PUBLISH_OPTIONS, (err) => {
+      this.channel.publish(this.queue, this.queue, body(sentAt), options, (err) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve();
       });

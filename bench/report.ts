@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
-import type { BenchResults, ImplResults } from './results.js';
+import type { BenchResults, ImplResults, ProtocolBaseline } from './results.js';
 
 const DOC = 'docs/benchmarks.md';
 const LATEST = 'bench/results/latest.json';
@@ -154,6 +154,40 @@ function rows(r: BenchResults): Row[] {
   ];
 }
 
+type Row5 = readonly [string, string, string, string, string];
+
+/** Rates and CPU of the protocol-equivalent baseline next to the raw baseline and Celeriac. */
+function protocolRows(r: BenchResults): Row5[] {
+  const b = r.protocolBaseline;
+  const row = (
+    label: string,
+    pick: (x: ProtocolBaseline) => number | undefined,
+    fmt: (x: number) => string,
+  ): Row5 => {
+    const raw = pick(r.raw) ?? Number.NaN;
+    const mid = pick(b) ?? Number.NaN;
+    const cel = pick(r.celeriac) ?? Number.NaN;
+    return [label, fmt(raw), fmt(mid), fmt(cel), ratio(cel, mid)];
+  };
+  const us = (x: number): string => x.toFixed(1);
+  return [
+    row('Enqueue, tasks/s', (x) => x.enqueue.median, n0),
+    row('Drain, tasks/s', (x) => x.drain.median, n0),
+    row('End to end, tasks/s', (x) => x.e2e.median, n0),
+    row('CPU µs per task, producer (enqueue)', (x) => x.enqueue.producerCpuUsPerTask, us),
+    row('CPU µs per task, consumer (drain)', (x) => x.drain.consumerCpuUsPerTask, us),
+    row('Broker CPU µs per task (end to end)', (x) => x.e2e.brokerCpuUsPerTask, us),
+  ];
+}
+
+const PROTOCOL_HEADER: Row5 = [
+  '',
+  'raw amqplib',
+  'raw + Celery headers',
+  'Celeriac',
+  'Celeriac ÷ raw + headers',
+];
+
 /** The results table on stdout, aligned for a terminal. */
 export function printTable(r: BenchResults): void {
   const header: Row = ['', 'raw amqplib', 'Celeriac', 'Celeriac ÷ raw'];
@@ -170,6 +204,17 @@ export function printTable(r: BenchResults): void {
     ...rows(r).map(line),
     '',
   ];
+  const p = [PROTOCOL_HEADER, ...protocolRows(r)];
+  const pw = PROTOCOL_HEADER.map((_, i) => Math.max(...p.map((row) => row[i]!.length)));
+  const pline = (row: Row5): string =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(pw[i]!) : cell.padStart(pw[i]!))).join('  ');
+  out.push(
+    "The cost of the protocol: the raw baseline's code sending the properties of a Celery task",
+    pline(PROTOCOL_HEADER),
+    pw.map((w) => '-'.repeat(w)).join('  '),
+    ...protocolRows(r).map(pline),
+    '',
+  );
   for (const t of r.targets) {
     out.push(`${t.met ? 'MET   ' : 'MISSED'}  ${t.name}: ${t.target}, measured ${t.actual}`);
   }
@@ -188,11 +233,16 @@ function mdTable(header: readonly string[], body: readonly (readonly string[])[]
 function generated(r: BenchResults): string {
   const c = r.config;
   const k = (x: number): string => x.toLocaleString('en-US');
-  const perRun = (['raw', 'celeriac'] as const).flatMap((impl) =>
-    (['enqueue', 'drain', 'e2e'] as const).map((phase) => {
-      const p = r[impl][phase];
+  const sides: readonly (readonly [string, ProtocolBaseline])[] = [
+    ['raw amqplib', r.raw],
+    ['raw + Celery headers', r.protocolBaseline],
+    ['Celeriac', r.celeriac],
+  ];
+  const perRun = (['enqueue', 'drain', 'e2e'] as const).flatMap((phase) =>
+    sides.map(([name, side]) => {
+      const p = side[phase];
       return [
-        `${impl === 'raw' ? 'raw amqplib' : 'Celeriac'} ${phase === 'e2e' ? 'end to end' : phase}`,
+        `${phase === 'e2e' ? 'end to end' : phase}, ${name}`,
         ...p.rates.map(n0),
         n0(p.median),
       ];
@@ -266,6 +316,15 @@ ${r.machine.os}; load average ${r.machine.loadAvgStart} at start, ${r.machine.lo
 \`${r.brokerUrl}\`. ${versions}.
 
 ${mdTable(['', 'raw amqplib', 'Celeriac', 'Celeriac ÷ raw'], rows(r))}
+
+### The cost of the protocol
+
+The third column is the raw baseline's own code sending, by hand, the properties every Celery protocol 2 task
+carries (16 headers, a correlation id, a priority; built like kombu builds them, encoded by amqplib): what any
+client that speaks Celery's protocol pays at least, in the client and in the broker. Celeriac ÷ that column
+is what the library itself costs.
+
+${mdTable([...PROTOCOL_HEADER], protocolRows(r))}
 
 ### Targets
 

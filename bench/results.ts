@@ -14,6 +14,13 @@ export interface BenchResults {
   readonly config: BenchConfig;
   readonly raw: ImplResults;
   readonly celeriac: ImplResults;
+  /**
+   * Rates of the raw amqplib code sending the properties of a Celery protocol 2 task (16 headers,
+   * correlation id, priority): the cost of the protocol itself, client and broker, without the library.
+   */
+  readonly protocolBaseline: ProtocolBaseline;
+  /** Celeriac's end-to-end median ÷ the protocol baseline's. */
+  readonly e2eRatioVsProtocolBaseline: number;
   /** Celeriac ÷ raw, on the medians. Above 1 means Celeriac is faster. */
   readonly enqueueRatio: number;
   readonly drainRatio: number;
@@ -95,10 +102,13 @@ export interface MemoryPhase {
   readonly heapTotalAfterMb: number;
 }
 
-export interface ImplResults {
+export interface ProtocolBaseline {
   readonly enqueue: RatePhase;
   readonly drain: RatePhase;
   readonly e2e: RatePhase;
+}
+
+export interface ImplResults extends ProtocolBaseline {
   /** Send → handler start at the steady rate, in ms. */
   readonly latency: Distribution & { readonly achievedRate: number };
   readonly memory: MemoryPhase;
