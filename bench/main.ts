@@ -5,8 +5,10 @@
  *   npm run bench                # the full run (~3-4 min); writes bench/results/ and docs/benchmarks.md
  *   npm run bench -- --quick     # a small smoke run; prints the table, writes nothing
  *   npm run bench -- --profile   # CPU profiles of both sides under load, summarised (see profile.ts)
+ *   npm run bench -- --render [results.json]  # rewrite docs/benchmarks.md from saved results
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { redactUrl } from '@app/task-queue';
 import { AgentProcess } from './agent-process.js';
@@ -16,7 +18,7 @@ import { delayPrefixOf } from './celeriac.js';
 import type { ConsumerStats, Impl, MemoryStats, ProducerStats } from './protocol.js';
 import { MachineLoad, type LoadShare } from './machine-load.js';
 import { runProfile } from './profile.js';
-import { collectVersions, writeReports, printTable, repoRoot } from './report.js';
+import { collectVersions, printTable, renderDoc, repoRoot, writeReports } from './report.js';
 import type {
   BenchConfig,
   BenchResults,
@@ -614,9 +616,19 @@ async function waitForQuiet(load: MachineLoad): Promise<LoadShare> {
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 process.chdir(repoRoot());
-const work = argv.includes('--profile')
-  ? runProfile(BROKER_URL, FULL.prefetch, FULL.window)
-  : runBench(quick ? QUICK : FULL, !quick && !argv.includes('--no-write'));
+const renderAt = argv.indexOf('--render');
+const work =
+  renderAt >= 0
+    ? renderDoc(
+        JSON.parse(
+          readFileSync(argv[renderAt + 1] ?? 'bench/results/latest.json', 'utf8'),
+        ) as BenchResults,
+      ).then((doc) => {
+        log(`Wrote ${doc}`);
+      })
+    : argv.includes('--profile')
+      ? runProfile(BROKER_URL, FULL.prefetch, FULL.window)
+      : runBench(quick ? QUICK : FULL, !quick && !argv.includes('--no-write'));
 work.catch((err: unknown) => {
   console.error(err);
   process.exit(1);
