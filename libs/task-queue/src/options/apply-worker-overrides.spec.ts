@@ -40,6 +40,14 @@ describe('applyWorkerOverrides', () => {
     expect(apply(options, { queues: ['celery'] }).worker.prefetch).toBe(40);
   });
 
+  it('drops the queue lanes when told to (a process pool child runs one task at a time)', () => {
+    const applied = apply(
+      { worker: { concurrency: 10, queueLimits: { celery: { concurrency: 50 } } } },
+      { concurrency: 1, queueLimits: {} },
+    );
+    expect(applied.worker).toMatchObject({ concurrency: 1, prefetch: 1, queueLimits: {} });
+  });
+
   it("adds a queue it names that is not configured as Celery's missing queue", () => {
     const applied = apply(
       { queues: [{ name: 'hipri', type: 'quorum' }] },

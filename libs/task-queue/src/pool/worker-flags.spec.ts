@@ -173,16 +173,25 @@ describe('workerOverrides', () => {
   it('runs one task at a time in a solo worker', () => {
     expect(workerOverrides(parseWorkerFlags(['-P', 'solo'], ENV), 'worker')).toEqual({
       concurrency: 1,
+      queueLimits: {},
     });
   });
 
-  it('runs one task at a time in a pool child: -c counts processes there', () => {
+  it('runs one task at a time in a pool child, without queue lanes: -c counts processes there', () => {
     const flags = parseWorkerFlags(['-P', 'processes', '-c', '8', '-Q', 'q'], ENV);
-    expect(workerOverrides(flags, 'child')).toEqual({ queues: ['q'], concurrency: 1 });
+    expect(workerOverrides(flags, 'child')).toEqual({
+      queues: ['q'],
+      concurrency: 1,
+      queueLimits: {},
+    });
   });
 
   it('keeps an explicit --prefetch in a pool child', () => {
     const flags = parseWorkerFlags(['-P', 'processes', '--prefetch', '4'], ENV);
-    expect(workerOverrides(flags, 'child')).toEqual({ concurrency: 1, prefetch: 4 });
+    expect(workerOverrides(flags, 'child')).toEqual({
+      concurrency: 1,
+      prefetch: 4,
+      queueLimits: {},
+    });
   });
 });

@@ -179,7 +179,8 @@ export function parseWorkerFlags(
 
 /**
  * The worker options the flags override, for one process. A child of `--pool processes` and a `solo`
- * worker run one task at a time; `-c` there counts processes, not tasks.
+ * worker run one task at a time; `-c` there counts processes, not tasks. They also drop the module's
+ * `queueLimits`: a queue's own lane would let it run tasks beside the one running already.
  *
  * @param role - `'child'` in a child process of `--pool processes`, else `'worker'`
  */
@@ -189,6 +190,7 @@ export function workerOverrides(flags: WorkerFlags, role: 'worker' | 'child'): W
   return {
     ...(flags.queues !== null ? { queues: flags.queues } : {}),
     ...(concurrency !== null ? { concurrency } : {}),
+    ...(oneAtATime ? { queueLimits: {} } : {}),
     ...(flags.prefetch !== null ? { prefetch: flags.prefetch } : {}),
     ...(flags.nodeName !== null ? { nodeName: flags.nodeName } : {}),
     ...(flags.shutdownGraceMs !== null ? { shutdownGraceMs: flags.shutdownGraceMs } : {}),
