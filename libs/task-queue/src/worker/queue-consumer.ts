@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { BrokerConnection } from '../broker/broker-connection.js';
 import { assertQueueTopology } from '../broker/topology.js';
+import { AckBatcher } from './ack-batcher.js';
 import type { ResolvedQueue } from '../options/task-queue-options.js';
 import { errorMessage, toError } from '../errors/error-text.js';
 
@@ -17,6 +18,11 @@ export interface Delivery {
   ack(): void;
   /** Return the message to the queue (a worker shutting down before it started the task). */
   requeue(): void;
+  /**
+   * True once the channel it came from has closed: the broker has requeued it and will deliver it
+   * again, so acting on this copy (starting it, forwarding it) would only make a duplicate.
+   */
+  readonly stale: boolean;
 }
 
 /** Where a queue's consumer stands. Only `consuming` means the broker delivers to us. */
@@ -48,6 +54,8 @@ const MAX_REOPEN_DELAY_MS = 5_000;
 export class QueueConsumer {
   private readonly logger: Logger;
   private channel: Channel | undefined;
+  /** One ack batcher per channel; a closed channel's goes with it. */
+  private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private consumerTag: string | undefined;
   private stopConnectListener: (() => void) | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
@@ -151,7 +159,10 @@ export class QueueConsumer {
     await this.stopIntake();
     const channel = this.channel;
     this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    if (channel) {
+      this.batchers.get(channel)?.flush(); // acks still waiting for their turn go out before the close
+      await channel.close().catch(() => undefined);
+    }
   }
 
   /** Opens a channel on `connection`, declares the topology and consumes. */
@@ -171,6 +182,7 @@ export class QueueConsumer {
         this.logger.error(`Channel error: ${err.message}`);
       });
       channel.on('close', () => {
+        this.batchers.get(channel)?.markClosed();
         this.onChannelClosed(connection, channel);
       });
       // Per-consumer prefetch: global QoS does not work on quorum queues.
@@ -211,25 +223,25 @@ export class QueueConsumer {
   }
 
   private deliver(channel: Channel, message: ConsumeMessage): void {
-    const settle = (fn: () => void): void => {
-      try {
-        fn();
-      } catch {
-        // The channel closed under us: the broker requeued the message already.
-      }
-    };
+    // Settled through the batcher of the channel the delivery came from: never another channel's.
+    let batcher = this.batchers.get(channel);
+    if (!batcher) {
+      batcher = new AckBatcher(channel);
+      this.batchers.set(channel, batcher);
+    }
+    const acks = batcher;
+    acks.track(message);
     this.onDelivery({
       message,
       queue: this.queue,
       ack: () => {
-        settle(() => {
-          channel.ack(message);
-        });
+        acks.ack(message);
       },
       requeue: () => {
-        settle(() => {
-          channel.nack(message, false, true);
-        });
+        acks.requeue(message);
+      },
+      get stale() {
+        return acks.closed;
       },
     });
   }

@@ -192,6 +192,9 @@ export class TaskRunner {
       throw err;
     }
     try {
+      // Its channel closed while it waited for an eta or a slot: the broker redelivers it, so running
+      // this copy would only make a duplicate (and its ack could not be sent anyway).
+      if (delivery.stale) return 'requeued';
       // Again, just before starting: it may have been revoked during an eta hold or the wait for a slot.
       if (await this.options.revocations?.isRevoked(message.id)) {
         return await this.refuseRevoked(delivery, message);
@@ -251,7 +254,9 @@ export class TaskRunner {
       // Follow-ups go out before the result, as in Celery, so the result can name them as children.
       const children = await this.followUps.afterSuccess(message, value);
       if (wantsResult) await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children);
-      this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
+      // Guarded: the hot path should not build a string per task that no logger prints.
+      if (Logger.isLevelEnabled('debug'))
+        this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
       delivery.ack();
       return 'succeeded';
     } catch (err: unknown) {

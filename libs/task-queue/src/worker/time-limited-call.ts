@@ -22,6 +22,14 @@ export async function callWithTimeLimits(
   limits: TimeLimitsMs,
   onAbandoned: () => void,
 ): Promise<CallOutcome> {
+  if (limits.softMs === null && limits.hardMs === null) {
+    // The common case, kept lean: no timers, no race.
+    try {
+      return { ok: true, value: await call() };
+    } catch (thrown: unknown) {
+      return { ok: false, thrown };
+    }
+  }
   const timers: NodeJS.Timeout[] = [];
   if (limits.softMs !== null) {
     const softMs = limits.softMs;

@@ -1,0 +1,78 @@
+import type { ConsumeMessage } from 'amqplib';
+import { AckBatcher } from './ack-batcher.js';
+
+function delivery(tag: number): ConsumeMessage {
+  return { fields: { deliveryTag: tag } } as ConsumeMessage;
+}
+
+class RecordingChannel {
+  readonly calls: string[] = [];
+  ack(message: ConsumeMessage, allUpTo?: boolean): void {
+    this.calls.push(`ack ${message.fields.deliveryTag}${allUpTo ? ' multiple' : ''}`);
+  }
+  nack(message: ConsumeMessage, _allUpTo?: boolean, requeue?: boolean): void {
+    this.calls.push(`nack ${message.fields.deliveryTag}${requeue ? ' requeue' : ''}`);
+  }
+}
+
+describe('AckBatcher', () => {
+  it('acks a finished run at the head with one multiple ack', () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const d = [1, 2, 3].map(delivery);
+    d.forEach((m) => {
+      batcher.track(m);
+    });
+    d.forEach((m) => {
+      batcher.ack(m);
+    });
+    batcher.flush();
+    expect(channel.calls).toEqual(['ack 3 multiple']);
+  });
+
+  it('acks one behind an unfinished delivery on its own, so it frees its prefetch slot', () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const [a, b, c] = [1, 2, 3].map(delivery);
+    [a, b, c].forEach((m) => {
+      batcher.track(m!);
+    });
+    batcher.ack(c!);
+    batcher.ack(a!);
+    batcher.flush();
+    expect(channel.calls).toEqual(['ack 3', 'ack 1']);
+    batcher.ack(b!);
+    batcher.flush();
+    expect(channel.calls).toEqual(['ack 3', 'ack 1', 'ack 2']);
+  });
+
+  it('never covers an unfinished or requeued delivery with a multiple ack', () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const [a, b, c, d] = [1, 2, 3, 4].map(delivery);
+    [a, b, c, d].forEach((m) => {
+      batcher.track(m!);
+    });
+    batcher.requeue(b!);
+    batcher.ack(a!);
+    batcher.ack(c!);
+    batcher.flush();
+    // 1 and 3 are the finished head once 2 is settled by its nack; 4 still runs.
+    expect(channel.calls).toEqual(['nack 2 requeue', 'ack 3 multiple']);
+    batcher.ack(d!);
+    batcher.flush();
+    expect(channel.calls.at(-1)).toBe('ack 4');
+  });
+
+  it('settles each delivery once, and flushes by itself on the next turn', async () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const m = delivery(7);
+    batcher.track(m);
+    batcher.ack(m);
+    batcher.ack(m);
+    batcher.requeue(m);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(channel.calls).toEqual(['ack 7']);
+  });
+});

@@ -1,0 +1,96 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+
+/**
+ * Acks the deliveries of one channel in runs. Delivery tags grow in delivery order, so when the oldest
+ * unsettled deliveries have all finished, one `basic.ack` with `multiple` settles them together; a
+ * delivery finished behind one still running is acked on its own, so it never holds a prefetch slot.
+ * Flushed once per turn of the event loop: the window in which an ack waits is a few microseconds, and
+ * an ack that a channel close beats is redelivered by the broker (at-least-once, as any lost ack).
+ */
+export class AckBatcher {
+  /** Unsettled deliveries in tag order (a Map keeps insertion order); true once finished. */
+  private readonly unsettled = new Map<number, { message: ConsumeMessage; done: boolean }>();
+  private scheduled = false;
+  private channelClosed = false;
+
+  /** True once the channel closed: its deliveries are back in the queue, and settling them is moot. */
+  get closed(): boolean {
+    return this.channelClosed;
+  }
+
+  markClosed(): void {
+    this.channelClosed = true;
+    this.unsettled.clear();
+  }
+
+  constructor(private readonly channel: Pick<Channel, 'ack' | 'nack'>) {}
+
+  track(message: ConsumeMessage): void {
+    this.unsettled.set(message.fields.deliveryTag, { message, done: false });
+  }
+
+  ack(message: ConsumeMessage): void {
+    const entry = this.unsettled.get(message.fields.deliveryTag);
+    if (!entry) return;
+    entry.done = true;
+    this.schedule();
+  }
+
+  /** Returns one delivery to the queue at once (a nack cannot join a batch of acks). */
+  requeue(message: ConsumeMessage): void {
+    const entry = this.unsettled.get(message.fields.deliveryTag);
+    if (!entry || entry.done) return; // settled once: an ack already decided it
+    this.unsettled.delete(message.fields.deliveryTag);
+    settle(() => {
+      this.channel.nack(message, false, true);
+    });
+    this.schedule();
+  }
+
+  /** Sends what is due now: the finished run at the head as one ack, the other finished ones singly. */
+  flush(): void {
+    this.scheduled = false;
+    let head: ConsumeMessage | undefined;
+    let headCount = 0;
+    let blocked = false;
+    for (const [tag, entry] of this.unsettled) {
+      if (!entry.done) {
+        blocked = true;
+        continue;
+      }
+      this.unsettled.delete(tag);
+      if (!blocked) {
+        head = entry.message;
+        headCount++;
+      } else {
+        const { message } = entry;
+        settle(() => {
+          this.channel.ack(message);
+        });
+      }
+    }
+    if (head) {
+      const last = head;
+      settle(() => {
+        this.channel.ack(last, headCount > 1);
+      });
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.flush();
+    });
+  }
+}
+
+/** The channel closed under us: the broker has requeued the message already. */
+function settle(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // dropped on purpose
+  }
+}
