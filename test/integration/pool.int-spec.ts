@@ -108,6 +108,24 @@ describe('the process pool (-P processes) on the real broker', () => {
     expect(pool.matches(/POOL-TASK-DONE victim/), pool.tail()).toHaveLength(1);
   });
 
+  it('kills a worker process whose task ran past its hard time limit, and replaces it', async () => {
+    const { pool, queue, children } = await startPool(1);
+    const runaway = await producer.client.send('pool.runaway', [], {}, { queue });
+    await expect(runaway.get({ timeoutMs: 10_000 })).rejects.toMatchObject({
+      excType: 'TimeLimitExceeded',
+    });
+    const [victim] = children;
+    await pool.waitFor(
+      new RegExp(`Recycling worker process pid ${String(victim)} .*hard time limit`),
+    );
+    await pool.waitFor(new RegExp(`Worker process pid ${String(victim)} exited after recycling`));
+    expect(isAlive(victim ?? 0)).toBe(false);
+    // The next task runs in the replacement, and the runaway handler died with its process.
+    const next = await (await send(queue, 'after', 0)).get({ timeoutMs: 15_000 });
+    expect(next.pid).not.toBe(victim);
+    expect(pool.matches(/POOL-TASK-DONE runaway/)).toHaveLength(0);
+  });
+
   it('recycles a worker process after --max-tasks-per-child tasks without losing or repeating one', async () => {
     const { pool, queue } = await startPool(1, ['--max-tasks-per-child', '3']);
     const labels = Array.from({ length: 7 }, (_, i) => `r${i}`);

@@ -21,4 +21,13 @@ export class PoolTasks {
     this.logger.log(`POOL-TASK-DONE ${label} pid=${process.pid}`);
     return { pid: process.pid, redelivered: ctx.redelivered, label };
   }
+
+  /** Ignores its signal and runs far past its hard time limit: only killing the process stops it. */
+  @Task({ name: 'pool.runaway', timeLimit: 0.5 })
+  async runaway(): Promise<string> {
+    this.logger.log(`POOL-TASK-START runaway pid=${process.pid}`);
+    await sleep(60_000);
+    this.logger.log(`POOL-TASK-DONE runaway pid=${process.pid}`);
+    return 'never';
+  }
 }

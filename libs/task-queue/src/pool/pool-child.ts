@@ -37,6 +37,24 @@ export class PoolChild {
     });
   }
 
+  /**
+   * A task passed its hard time limit while its handler ignored its signal (`TaskQueueServer.onTaskAbandoned`):
+   * the task was reported failed, and this process retires so the runaway handler dies with it. This is
+   * what the pool is for: an in-process worker cannot kill a promise.
+   */
+  afterAbandonedTask(task: string): void {
+    if (this.retiring) return;
+    this.retiring = true;
+    const reason = `task ${task} passed its hard time limit`;
+    this.send({
+      type: 'celeriac:recycle',
+      reason,
+      tasks: this.tasks,
+      rssKiB: Math.round(this.rssBytes() / 1024),
+    });
+    this.retire(reason);
+  }
+
   /** Called when a task handler has returned or thrown (`TaskQueueServer.onTaskRun`). */
   afterTask(): void {
     if (this.retiring) return;

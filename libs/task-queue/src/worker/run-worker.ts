@@ -196,6 +196,9 @@ async function startWorker(
     server.onTaskRun(() => {
       poolChild.afterTask();
     });
+    server.onTaskAbandoned((task) => {
+      poolChild.afterAbandonedTask(task);
+    });
     // An orphan would go on consuming with nobody to stop or replace it.
     process.once('disconnect', () => {
       stop('The pool supervisor is gone');

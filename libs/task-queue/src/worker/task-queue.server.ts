@@ -58,6 +58,7 @@ export class TaskQueueServer
   private readonly retryPolicies = new Map<string, RetryPolicy>();
   private readonly limits = new Map<string, TaskLimits>();
   private readonly taskRunListeners = new Set<(task: string) => void>();
+  private readonly abandonedListeners = new Set<(task: string) => void>();
 
   constructor(
     // Not readonly: configure() may replace the worker options before listen().
@@ -88,6 +89,9 @@ export class TaskQueueServer
         queueConcurrency: Object.fromEntries(
           Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
         ),
+        onAbandoned: (task: string) => {
+          for (const listener of [...this.abandonedListeners]) listener(task);
+        },
       });
       revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
       // Before any task consumer: a worker that starts later never runs a task revoked earlier.
@@ -148,6 +152,17 @@ export class TaskQueueServer
     this.taskRunListeners.add(listener);
     return () => {
       this.taskRunListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` when a task passed its hard time limit and its handler ignored its signal: the task
+   * was reported failed, but the handler may still run (a process pool child retires on it).
+   */
+  onTaskAbandoned(listener: (task: string) => void): () => void {
+    this.abandonedListeners.add(listener);
+    return () => {
+      this.abandonedListeners.delete(listener);
     };
   }
 

@@ -44,6 +44,8 @@ export interface TaskRunnerOptions {
   readonly origin: string;
   /** Revoked task ids (`TaskClient.revoke`): never started, and terminated on request. */
   readonly revocations?: RevocationGate;
+  /** Told when a task passed its hard time limit and its handler ignored its signal. */
+  readonly onAbandoned?: (task: string) => void;
   /** Queues with a lane of their own (`worker.queueLimits`): name → their concurrency. */
   readonly queueConcurrency?: Readonly<Record<string, number>>;
 }
@@ -232,6 +234,7 @@ export class TaskRunner {
             `Task ${message.task}[${message.id}] passed its hard time limit (${String((limits.hardMs ?? 0) / 1000)} s): ` +
               'reported failed and its slot freed; the handler ignored its signal and may still be running',
           );
+          this.options.onAbandoned?.(message.task);
         },
       );
     } finally {
