@@ -35,7 +35,7 @@ export interface QueueOptions {
   arguments?: Readonly<Record<string, unknown>>;
 }
 
-/** Where a task goes: any subset; what is missing comes from the queue. */
+/** Where a task goes: some of these fields; what is missing comes from the queue. */
 export interface RouteTarget {
   queue?: string;
   exchange?: string;

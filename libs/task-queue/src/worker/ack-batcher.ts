@@ -5,7 +5,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
  * unsettled deliveries have all finished, one `basic.ack` with `multiple` settles them together; a
  * delivery finished behind one still running is acked on its own, so it never holds a prefetch slot.
  * Flushed once per turn of the event loop: the window in which an ack waits is a few microseconds, and
- * an ack that a channel close beats is redelivered by the broker (at-least-once, as any lost ack).
+ * an ack that a channel close beats is redelivered by the broker (at-least-once, like every lost ack).
  */
 export class AckBatcher {
   /** Unsettled deliveries in tag order (a Map keeps insertion order); true once finished. */
