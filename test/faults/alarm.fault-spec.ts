@@ -1,5 +1,6 @@
 import { PublishTimeoutError, TaskQueueRuntime } from '@app/task-queue';
-import { brokerRunning, restoreBrokerDefaults, setMemoryWatermark } from './support/rabbit.js';
+import { setMemoryWatermark } from './support/rabbit.js';
+import { faultScenarios } from './support/fault-scenarios.js';
 import { Scenario, waitUntil } from './support/scenario.js';
 
 /**
@@ -8,20 +9,10 @@ import { Scenario, waitUntil } from './support/scenario.js';
  * bound); consumers, on their own connection, must keep working; nothing confirmed may be lost.
  */
 describe('resource alarm', () => {
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.dispose();
-    scenario = undefined;
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
-  });
+  const startScenario = faultScenarios();
 
   it('F7: memory alarm: publishers are blocked and time out clearly, consumers keep working', async () => {
-    const s = (scenario = await Scenario.create('F7'));
+    const s = await startScenario('F7');
     await s.worker({ worker: { concurrency: 4 } });
     const producer = await s.client({ publishTimeoutMs: 2_000 });
     const runtime = producer.app.get(TaskQueueRuntime);

@@ -8,35 +8,10 @@ import {
   deadLetterQueueName,
 } from '@app/task-queue';
 import type { TestClient } from '../support/apps.js';
-import {
-  BROKER_DEFAULTS,
-  brokerRunning,
-  restoreBrokerDefaults,
-  setMaxMessageSize,
-} from './support/rabbit.js';
+import { celeryHeaders } from '../support/celery-headers.js';
+import { BROKER_DEFAULTS, setMaxMessageSize } from './support/rabbit.js';
+import { faultScenarios } from './support/fault-scenarios.js';
 import { Scenario, waitUntil } from './support/scenario.js';
-
-/** Celery protocol 2 headers for a raw publish, as a Python client writes them. */
-function celeryHeaders(task: string, id: string): Record<string, unknown> {
-  return {
-    lang: 'py',
-    task,
-    id,
-    shadow: null,
-    eta: null,
-    expires: null,
-    group: null,
-    group_index: null,
-    retries: 0,
-    timelimit: [null, null],
-    root_id: id,
-    parent_id: null,
-    argsrepr: '()',
-    kwargsrepr: '{}',
-    origin: 'gen1@faults',
-    ignore_result: true,
-  };
-}
 
 const EMBED = { callbacks: null, errbacks: null, chain: null, chord: null };
 
@@ -72,20 +47,10 @@ async function sendSized(s: Scenario, client: TestClient, bytes: number): Promis
  * tasks around it.
  */
 describe('bad input', () => {
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.dispose();
-    scenario = undefined;
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
-  });
+  const startScenario = faultScenarios();
 
   it('F10: oversize payloads are refused with a clear error; the shared channel and later publishes are fine', async () => {
-    const s = (scenario = await Scenario.create('F10'));
+    const s = await startScenario('F10');
     await s.worker({ maxPayloadBytes: 4 * 1024 * 1024, worker: { concurrency: 10 } });
 
     // 1. The client's own limit: refused before anything is sent, while 50 others are in flight.
@@ -145,7 +110,7 @@ describe('bad input', () => {
   });
 
   it('F11: poison messages are dead-lettered once each, with their reason, and the worker goes on', async () => {
-    const s = (scenario = await Scenario.create('F11'));
+    const s = await startScenario('F11');
     const worker = await s.worker({ worker: { concurrency: 4 } });
     const producer = await s.client();
     const json = { contentType: 'application/json', contentEncoding: 'utf-8' };
@@ -163,7 +128,10 @@ describe('bad input', () => {
     ].map((p) => ({ ...p, id: randomUUID() }));
     for (const p of poison) {
       const task = p.reason === 'unknown-task' ? 'constructor' : 'faults.record';
-      await s.publishRaw(s.queue, p.body, { ...p.options, headers: celeryHeaders(task, p.id) });
+      await s.publishRaw(s.queue, p.body, {
+        ...p.options,
+        headers: celeryHeaders(task, p.id, null, { ignore_result: true }),
+      });
     }
     await waitUntil(
       '6 dead letters',
@@ -198,7 +166,7 @@ describe('bad input', () => {
   });
 
   it('F12: an always-failing task runs 1 + maxRetries times, then ends as FAILURE and one dead letter', async () => {
-    const s = (scenario = await Scenario.create('F12'));
+    const s = await startScenario('F12');
     await s.worker();
     const producer = await s.client();
     const results = await Promise.all(
@@ -234,7 +202,7 @@ describe('bad input', () => {
   });
 
   it('F16: an unroutable publish rejects; nothing is confirmed silently and publishing goes on', async () => {
-    const s = (scenario = await Scenario.create('F16'));
+    const s = await startScenario('F16');
     await s.worker();
     const producer = await s.client({ createMissingQueues: false });
     const topic = `${s.queue}.topic`;

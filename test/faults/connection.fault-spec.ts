@@ -1,15 +1,14 @@
 import { PublishBacklogFullError, PublishTimeoutError, TaskQueueRuntime } from '@app/task-queue';
 import {
   BrokerLog,
-  brokerRunning,
   killBeam,
   quorumLeaderKnown,
-  restoreBrokerDefaults,
   startApp,
   startServer,
   stopApp,
 } from './support/rabbit.js';
-import { Scenario, acceptsConnections, waitUntil } from './support/scenario.js';
+import { faultScenarios } from './support/fault-scenarios.js';
+import { acceptsConnections, waitUntil } from './support/scenario.js';
 
 /**
  * Connection faults (reliability.md §6, F1–F4): the broker drops every connection, or goes away and
@@ -17,20 +16,10 @@ import { Scenario, acceptsConnections, waitUntil } from './support/scenario.js';
  * twice only when the fault overlapped it.
  */
 describe('connection faults', () => {
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.dispose();
-    scenario = undefined;
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
-  });
+  const startScenario = faultScenarios();
 
   it('F1: close_all_connections during a publish burst loses no confirmed task', async () => {
-    const s = (scenario = await Scenario.create('F1'));
+    const s = await startScenario('F1');
     const worker = await s.worker({ worker: { concurrency: 50 } });
     const producer = await s.client({ publishTimeoutMs: 30_000 });
     const total = 3_000;
@@ -67,7 +56,7 @@ describe('connection faults', () => {
   });
 
   it('F2: close_all_connections with tasks in flight redelivers them, no stale-tag acks', async () => {
-    const s = (scenario = await Scenario.create('F2'));
+    const s = await startScenario('F2');
     const log = await BrokerLog.mark();
     const worker = await s.worker({ worker: { concurrency: 20, prefetch: 20 } });
     const producer = await s.client();
@@ -97,7 +86,7 @@ describe('connection faults', () => {
   });
 
   it('F3: stop_app for ~3 s under load: publishes wait (bounded), consumers come back, nothing lost', async () => {
-    const s = (scenario = await Scenario.create('F3'));
+    const s = await startScenario('F3');
     const worker = await s.worker({ worker: { concurrency: 20 } });
     const statuses: string[] = [];
     worker.server.status.subscribe((status) => statuses.push(status));
@@ -188,7 +177,7 @@ describe('connection faults', () => {
   });
 
   it('F4: kill -9 of the broker: confirmed tasks in a quorum queue survive the restart', async () => {
-    const s = (scenario = await Scenario.create('F4'));
+    const s = await startScenario('F4');
     const queues = [{ name: s.queue, type: 'quorum' as const }];
     const declaredAt = Date.now();
     const worker = await s.worker({ queues, worker: { concurrency: 4 } });

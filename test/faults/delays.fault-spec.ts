@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskClient } from '@app/task-queue';
-import {
-  brokerRunning,
-  killBeam,
-  quorumLeaderKnown,
-  restoreBrokerDefaults,
-  startApp,
-  startServer,
-  stopApp,
-} from './support/rabbit.js';
+import { killBeam, quorumLeaderKnown, startApp, startServer, stopApp } from './support/rabbit.js';
 import { TEST_DELAY_PREFIX } from '../support/broker.js';
+import { faultScenarios } from './support/fault-scenarios.js';
 import { Scenario, acceptsConnections, waitUntil } from './support/scenario.js';
 
 /**
@@ -18,17 +11,7 @@ import { Scenario, acceptsConnections, waitUntil } from './support/scenario.js';
  * lost, none may start before its eta, and one whose due time no outage covered starts on time.
  */
 describe('delayed tasks under faults (F14)', () => {
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.dispose();
-    scenario = undefined;
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
-  });
+  const startScenario = faultScenarios();
 
   /** Sends one delayed task; returns the earliest instant it may start (its eta is later still). */
   async function sendDelayed(
@@ -86,7 +69,7 @@ describe('delayed tasks under faults (F14)', () => {
   }
 
   it('F14: delayed tasks survive stop_app, kill -9 and a connection drop, and never start early', async () => {
-    const s = (scenario = await Scenario.create('F14'));
+    const s = await startScenario('F14');
     const declaredAt = Date.now();
     await s.worker({ worker: { concurrency: 50, prefetch: 50 } });
     const producer = await s.client({ publishTimeoutMs: 60_000 });

@@ -1,6 +1,7 @@
 import { UnroutableError } from '@app/task-queue';
-import { BrokerLog, brokerRunning, rabbitmqctl, restoreBrokerDefaults } from './support/rabbit.js';
-import { Scenario, waitUntil } from './support/scenario.js';
+import { BrokerLog, rabbitmqctl } from './support/rabbit.js';
+import { faultScenarios } from './support/fault-scenarios.js';
+import { waitUntil } from './support/scenario.js';
 
 /**
  * The queue is deleted under a consuming worker (reliability.md §6, F17): the broker cancels the
@@ -8,20 +9,10 @@ import { Scenario, waitUntil } from './support/scenario.js';
  * running must still finish and ack on their own channel.
  */
 describe('queue deleted while consuming', () => {
-  let scenario: Scenario | undefined;
-
-  afterEach(async () => {
-    await scenario?.dispose();
-    scenario = undefined;
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
-  });
+  const startScenario = faultScenarios();
 
   it('F17: delete_queue while consuming: the consumer is re-attached and consuming resumes', async () => {
-    const s = (scenario = await Scenario.create('F17'));
+    const s = await startScenario('F17');
     const log = await BrokerLog.mark();
     const worker = await s.worker({ worker: { concurrency: 5 } });
     const statuses: string[] = [];

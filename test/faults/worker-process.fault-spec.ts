@@ -1,5 +1,5 @@
 import { FileLedger } from './support/ledger.js';
-import { brokerRunning, restoreBrokerDefaults } from './support/rabbit.js';
+import { faultScenarios } from './support/fault-scenarios.js';
 import { Scenario, waitUntil } from './support/scenario.js';
 import { buildFaultsWorker, ledgerFile, WorkerProcess } from './support/worker-process.js';
 
@@ -8,7 +8,7 @@ import { buildFaultsWorker, ledgerFile, WorkerProcess } from './support/worker-p
  * (`nest build faults-worker`), writing an fdatasync'ed JSONL ledger, so a SIGKILL is a real one.
  */
 describe('worker process faults', () => {
-  let scenario: Scenario | undefined;
+  const startScenario = faultScenarios();
   let ledger: string | undefined;
   const workers: WorkerProcess[] = [];
 
@@ -18,14 +18,7 @@ describe('worker process faults', () => {
 
   afterEach(async () => {
     for (const w of workers.splice(0)) await w.stop();
-    await scenario?.dispose();
-    scenario = undefined;
     if (ledger) WorkerProcess.removeLedger(ledger);
-  });
-
-  afterAll(async () => {
-    await restoreBrokerDefaults();
-    expect(await brokerRunning()).toBe(true);
   });
 
   async function startWorkers(s: Scenario, count: number, concurrency: number, graceMs?: number) {
@@ -64,7 +57,7 @@ describe('worker process faults', () => {
   }
 
   it('F5: SIGKILL of a worker mid-task: another worker runs the task again, redelivered', async () => {
-    const s = (scenario = await Scenario.create('F5'));
+    const s = await startScenario('F5');
     const producer = await s.client();
     const [a, b] = await startWorkers(s, 2, 2);
     const errors = await s.sendMany(producer.client, 12, { sleepMs: 600 });
@@ -112,7 +105,7 @@ describe('worker process faults', () => {
   });
 
   it('F6: SIGTERM of a worker: running tasks finish, no new ones start, no duplicates, exit 0', async () => {
-    const s = (scenario = await Scenario.create('F6'));
+    const s = await startScenario('F6');
     const producer = await s.client();
     const [w] = await startWorkers(s, 1, 3, 10_000);
     const errors = await s.sendMany(producer.client, 10, { sleepMs: 800 });

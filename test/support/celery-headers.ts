@@ -6,6 +6,8 @@ export function celeryHeaders(
   task: string,
   id: string,
   eta: Date | null = null,
+  /** Header values that differ from a plain client's (`ignore_result: true`, ...). */
+  overrides: Readonly<Record<string, unknown>> = {},
 ): Record<string, unknown> {
   return {
     lang: 'py',
@@ -25,5 +27,6 @@ export function celeryHeaders(
     kwargsrepr: '{}',
     origin: 'gen1@test',
     ignore_result: false,
+    ...overrides,
   };
 }
