@@ -9,6 +9,8 @@ import { UnroutableError } from '../errors/unroutable.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { OutgoingMessage } from '../message/amqp-message.js';
 import { errorMessage } from '../errors/error-text.js';
+import { WriteCoalescer } from '../broker/write-coalescer.js';
+import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
 
 /** One publish: where, what, and how to name it in errors. */
 export interface PublishRequest {
@@ -63,6 +65,11 @@ const BROKER_SIZE_LIMIT = /message size (\d+) is larger than configured max size
  *   which, and whether the message may still arrive;
  * - at most `maxPendingPublishes` publishes wait at once; beyond that `publish` rejects at once with
  *   `PublishBacklogFullError`, so an outage cannot grow memory without bound.
+ *
+ * amqp-connection-manager owns the channel's life (setup, reconnect); the publishes themselves go straight
+ * to the amqplib channel with a confirm callback, because the wrapper's per-message promise, timer and
+ * queue cost more than the rest of a publish. Publishes written in the same turn of the event loop leave
+ * in one socket write (`WriteCoalescer`).
  */
 export class Publisher {
   private readonly logger = new Logger(Publisher.name);
@@ -73,16 +80,23 @@ export class Publisher {
   private readonly topology = new Map<string, TopologySetup>();
   /** Exchanges known to exist; publishing to a missing one would close the shared channel (404). */
   private readonly knownExchanges = new Set<string>(['']);
-  /** Wakes publishes that wait for the channel or for an alarm to clear. */
+  private readonly pendingPublishes = new PendingPublishes<PublishRequest>((publish) => {
+    this.fail(publish, this.timeoutError(publish));
+  });
+  private readonly coalescer = new WriteCoalescer();
+  /** Exchange checks waiting for the channel or for an alarm to clear. */
   private readonly waiters = new Set<() => void>();
+  /** Resolved when the last in-flight publish settles after `close()` started. */
+  private drained: (() => void) | undefined;
   private readonly stopListening: () => void;
   private closed = false;
   private rawChannel: ConfirmChannel | undefined;
   /** True between the wrapper's `connect` (setup done) and the raw channel's close. */
   private channelOpen = false;
+  /** True after a write filled the channel's buffer, until amqplib says it drained. */
+  private channelFull = false;
   /** Why the broker last closed the publishing channel (a channel error), read by the publishes it failed. */
   private lastChannelError: Error | undefined;
-  private pendingCount = 0;
   private republished = 0;
   /** Publishes interrupted by the current channel close, for one summary log line. */
   private interrupted = 0;
@@ -96,6 +110,7 @@ export class Publisher {
       confirm: true,
       setup: async (channel: ConfirmChannel) => {
         this.rawChannel = channel;
+        this.channelFull = false;
         this.lastChannelError = undefined;
         // Without an 'error' listener amqplib turns a channel error into a connection error, which would
         // also fail every publish on the connection; with it, only this channel closes, and we replace it.
@@ -105,8 +120,14 @@ export class Publisher {
         });
         channel.once('close', () => {
           if (this.rawChannel === channel) this.channelOpen = false;
-          this.wake();
+          this.coalescer.flush();
+          this.changed();
           this.recoverFromChannelError(channel);
+        });
+        channel.on('drain', () => {
+          if (this.rawChannel !== channel) return;
+          this.channelFull = false;
+          this.changed();
         });
         // basic.return always arrives before the basic.ack of the same message, so the confirm callback
         // can tell a returned message from a delivered one.
@@ -128,13 +149,13 @@ export class Publisher {
         );
         this.interrupted = 0;
       }
-      this.wake();
+      this.changed();
     });
     this.channel.on('error', (err: unknown) => {
       this.logger.error(`Publisher channel setup failed: ${errorMessage(err)}`);
     });
     this.stopListening = connection.onChange(() => {
-      this.wake();
+      this.changed();
     });
   }
 
@@ -171,123 +192,264 @@ export class Publisher {
    * @throws PublishError when the broker refused the message (too large for it, or nacked)
    * @throws IllegalStateError after `close()`
    */
-  async publish(request: PublishRequest): Promise<void> {
-    this.assertOpen(request);
-    if (this.pendingCount >= this.limits.maxPendingPublishes) {
-      throw new PublishBacklogFullError(
-        request.what,
-        this.pendingCount,
-        this.limits.maxPendingPublishes,
-        this.connection.describeState(),
-      );
+  publish(request: PublishRequest): Promise<void> {
+    // Not an async function: a publish is the hot path, and every async frame costs a promise.
+    const refusal = this.refusal(request);
+    if (refusal) return Promise.reject(refusal);
+    const deadline = Date.now() + this.limits.publishTimeoutMs;
+    if (!this.knownExchanges.has(request.exchange)) {
+      return this.publishAfterExchangeCheck(request, deadline);
     }
-    this.pendingCount++;
-    try {
-      await this.publishUntilConfirmed(request, Date.now() + this.limits.publishTimeoutMs);
-    } finally {
-      this.pendingCount--;
-    }
+    return new Promise<void>((resolve, reject) => {
+      this.start({
+        request,
+        deadline,
+        resolve,
+        reject,
+        channel: undefined,
+        written: false,
+        settled: false,
+      });
+    });
   }
 
+  /**
+   * Stops taking publishes, fails those still waiting to be written, waits for the confirms of those
+   * already written (each within its own deadline), then closes the channel.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.stopListening();
-    this.wake();
+    this.changed();
+    for (
+      let next = this.pendingPublishes.nextWaiting();
+      next;
+      next = this.pendingPublishes.nextWaiting()
+    ) {
+      this.fail(next, closedError(next.request));
+    }
+    if (this.pendingPublishes.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.drained = resolve;
+      });
+    }
+    this.pendingPublishes.dispose();
+    this.coalescer.flush();
     await this.channel.close();
   }
 
   /** Number of publishes waiting for a connection, an alarm to clear, or a confirm. */
   get pending(): number {
-    return this.pendingCount;
+    return this.pendingPublishes.size;
   }
 
   health(): PublisherHealth {
     return {
-      pending: this.pendingCount,
+      pending: this.pendingPublishes.size,
       maxPending: this.limits.maxPendingPublishes,
       channelOpen: this.channelOpen,
       republished: this.republished,
     };
   }
 
-  private async publishUntilConfirmed(request: PublishRequest, deadline: number): Promise<void> {
-    const { exchange, routingKey, message, mandatory } = request;
-    if (!this.knownExchanges.has(exchange)) await this.checkExchange(request, deadline);
-    const key = returnKey(exchange, routingKey, message.properties);
-    for (let attempt = 1; ; attempt++) {
-      // Waits here, not in amqp-connection-manager's buffer, so that a timeout knows the message was
-      // never sent, and a blocked connection is not fed more bytes it will not read.
-      await this.waitUntilWritable(request, deadline, attempt > 1);
-      const sentWhileBlocked = this.connection.blocked !== null;
-      try {
-        await this.channel.publish(exchange, routingKey, message.content, {
-          ...message.properties,
-          mandatory,
-          timeout: Math.max(1, deadline - Date.now()),
-        });
-      } catch (err: unknown) {
-        this.returned.delete(key);
-        if (errorMessage(err) === 'timeout') {
-          throw this.timeoutError(request, true, sentWhileBlocked);
-        }
-        const refusal = this.brokerRefusal(message);
-        if (refusal) throw new PublishError(request.what, refusal, { cause: err });
-        if (isChannelClosed(err)) {
-          // amqplib rejects pending confirms with "channel closed" before the wrapper notices the close
-          // (amqp-connection-manager #369); the message may or may not have reached the broker.
-          this.republished++;
-          this.interrupted++;
-          this.logger.debug(`Publishing ${request.what} again (attempt ${attempt + 1})`);
-          continue;
-        }
-        throw new PublishError(request.what, describe(err), { cause: err });
-      }
-      const reason = this.returned.get(key);
-      if (reason !== undefined) {
-        this.returned.delete(key);
-        if (mandatory) throw new UnroutableError(exchange, routingKey, reason);
-      }
+  /** Why a publish is refused before it starts, if it is. */
+  private refusal(request: PublishRequest): Error | undefined {
+    if (this.closed) return closedError(request);
+    if (this.pendingPublishes.size >= this.limits.maxPendingPublishes) {
+      return new PublishBacklogFullError(
+        request.what,
+        this.pendingPublishes.size,
+        this.limits.maxPendingPublishes,
+        this.connection.describeState(),
+      );
+    }
+    return undefined;
+  }
+
+  private async publishAfterExchangeCheck(
+    request: PublishRequest,
+    deadline: number,
+  ): Promise<void> {
+    await this.checkExchange(request, deadline);
+    return new Promise<void>((resolve, reject) => {
+      this.start({
+        request,
+        deadline,
+        resolve,
+        reject,
+        channel: undefined,
+        written: false,
+        settled: false,
+      });
+    });
+  }
+
+  private start(publish: PendingPublish<PublishRequest>): void {
+    if (this.closed) {
+      publish.reject(closedError(publish.request));
       return;
     }
+    this.pendingPublishes.add(publish);
+    // Behind those already waiting, so publishes keep their order.
+    if (!this.pendingPublishes.hasWaiting && this.write(publish)) return;
+    this.pendingPublishes.wait(publish);
+    this.flushWaiting();
+  }
+
+  private get writable(): boolean {
+    return (
+      this.channelOpen &&
+      !this.channelFull &&
+      this.rawChannel !== undefined &&
+      this.connection.blocked === null
+    );
   }
 
   /**
-   * Resolves when the channel is open and the connection not blocked; rejects with a timeout error at
-   * the deadline, or when the publisher closes.
+   * Writes the message to the channel, with a callback for its confirm. False when it cannot be written
+   * now (it then waits for the channel, an alarm to clear, or the buffer to drain).
    */
-  private async waitUntilWritable(
-    request: PublishRequest,
-    deadline: number,
-    sentBefore: boolean,
-  ): Promise<void> {
-    for (;;) {
-      this.assertOpen(request);
-      if (this.channelOpen && this.connection.blocked === null) return;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw this.timeoutError(request, sentBefore, false);
-      await this.nextChange(remaining);
+  private write(publish: PendingPublish<PublishRequest>): boolean {
+    const channel = this.rawChannel;
+    if (!this.writable || channel === undefined) return false;
+    const { exchange, routingKey, message, mandatory } = publish.request;
+    this.coalescer.hold(this.connection.current);
+    let hasRoom: boolean;
+    try {
+      hasRoom = channel.publish(
+        exchange,
+        routingKey,
+        message.content,
+        { ...message.properties, mandatory },
+        (err: unknown) => {
+          this.confirmed(publish, channel, err);
+        },
+      );
+    } catch (err: unknown) {
+      // amqplib throws when the channel closed under us before the wrapper noticed; the message was not
+      // written, so it waits for the next channel like any other.
+      this.logger.debug(`Could not write ${publish.request.what}: ${errorMessage(err)}`);
+      this.coalescer.flushSoon();
+      return false;
+    }
+    this.coalescer.flushSoon();
+    publish.channel = channel;
+    publish.written = true;
+    // amqplib buffers without bound; past its high-water mark we hold further publishes in our own
+    // (bounded) queue until the channel drains.
+    if (!hasRoom) this.channelFull = true;
+    return true;
+  }
+
+  /** Writes waiting publishes, in order, while the channel takes them. */
+  private flushWaiting(): void {
+    if (this.closed) return;
+    while (this.writable) {
+      const next = this.pendingPublishes.nextWaiting();
+      if (next === undefined) return;
+      if (!this.write(next)) {
+        this.pendingPublishes.unshiftWaiting(next);
+        return;
+      }
+    }
+  }
+
+  /** amqplib's confirm callback: `null` for an ack, an Error for a nack or a channel that closed. */
+  private confirmed(
+    publish: PendingPublish<PublishRequest>,
+    channel: ConfirmChannel,
+    err: unknown,
+  ): void {
+    // A confirm for an earlier write of a publish since written again on a newer channel is stale.
+    if (publish.settled || publish.channel !== channel) return;
+    const { request } = publish;
+    if (err === null || err === undefined) {
+      if (this.returned.size > 0) {
+        const key = returnKey(request.exchange, request.routingKey, request.message.properties);
+        const reason = this.returned.get(key);
+        if (reason !== undefined) {
+          this.returned.delete(key);
+          if (request.mandatory) {
+            this.fail(publish, new UnroutableError(request.exchange, request.routingKey, reason));
+            return;
+          }
+        }
+      }
+      this.succeed(publish);
+      return;
+    }
+    const refusal = this.brokerRefusal(request.message);
+    if (refusal) {
+      this.fail(publish, new PublishError(request.what, refusal, { cause: err }));
+      return;
+    }
+    if (isChannelClosed(err)) {
+      // The message may or may not have reached the broker: write it again on the next channel.
+      if (this.closed) {
+        this.fail(publish, closedError(request));
+        return;
+      }
+      this.republished++;
+      this.interrupted++;
+      publish.channel = undefined;
+      this.pendingPublishes.wait(publish);
+      return;
+    }
+    this.fail(publish, new PublishError(request.what, describe(err), { cause: err }));
+  }
+
+  private succeed(publish: PendingPublish<PublishRequest>): void {
+    if (!this.pendingPublishes.settle(publish)) return;
+    publish.resolve();
+    this.afterSettle();
+  }
+
+  private fail(publish: PendingPublish<PublishRequest>, err: Error): void {
+    if (!this.pendingPublishes.settle(publish)) return;
+    publish.reject(err);
+    this.afterSettle();
+  }
+
+  private afterSettle(): void {
+    if (this.drained && this.pendingPublishes.size === 0) {
+      const drained = this.drained;
+      this.drained = undefined;
+      drained();
     }
   }
 
   private timeoutError(
-    request: PublishRequest,
-    maybeEnqueued: boolean,
-    sentWhileBlocked: boolean,
+    publish: Pick<PendingPublish<PublishRequest>, 'request' | 'written'>,
   ): PublishTimeoutError {
     const state = this.connection.describeState();
     const cause = !this.connection.isConnected
       ? 'unreachable'
-      : this.connection.blocked !== null || sentWhileBlocked
+      : this.connection.blocked !== null
         ? 'blocked'
         : 'no-confirm';
+    // Written at least once (maybe on a channel that closed since): it may still reach the queue.
+    const maybeEnqueued = publish.written;
     return new PublishTimeoutError(
-      request.what,
+      publish.request.what,
       cause,
       maybeEnqueued,
       this.limits.publishTimeoutMs,
       state,
     );
+  }
+
+  /** Resolves when a publish could be written now; rejects with a timeout error at the deadline. */
+  private async waitUntilWritable(request: PublishRequest, deadline: number): Promise<void> {
+    for (;;) {
+      this.assertOpen(request);
+      if (this.writable) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw this.timeoutError({ request, written: false });
+      }
+      await this.nextChange(remaining);
+    }
   }
 
   /** Waits for a change of the channel or connection state, or `ms`. */
@@ -303,8 +465,10 @@ export class Publisher {
     });
   }
 
-  private wake(): void {
+  /** The channel or connection changed: write what waits, and wake exchange checks. */
+  private changed(): void {
     for (const waiter of [...this.waiters]) waiter();
+    this.flushWaiting();
   }
 
   /**
@@ -324,9 +488,7 @@ export class Publisher {
   }
 
   private assertOpen(request: PublishRequest): void {
-    if (this.closed) {
-      throw new IllegalStateError(`Cannot publish ${request.what}: the publisher is closed`);
-    }
+    if (this.closed) throw closedError(request);
   }
 
   /**
@@ -345,9 +507,9 @@ export class Publisher {
   }
 
   private async checkExchange(request: PublishRequest, deadline: number): Promise<void> {
-    await this.waitUntilWritable(request, deadline, false);
+    await this.waitUntilWritable(request, deadline);
     const connection = this.connection.current;
-    if (!connection) throw this.timeoutError(request, false, false);
+    if (!connection) throw this.timeoutError({ request, written: false });
     // A passive declare of a missing exchange closes its channel, so use a throwaway one.
     const probe = await connection.createChannel();
     probe.on('error', () => undefined);
@@ -371,6 +533,10 @@ export class Publisher {
       await probe.close().catch(() => undefined);
     }
   }
+}
+
+function closedError(request: PublishRequest): IllegalStateError {
+  return new IllegalStateError(`Cannot publish ${request.what}: the publisher is closed`);
 }
 
 function returnKey(

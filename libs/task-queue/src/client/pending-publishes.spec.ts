@@ -1,0 +1,82 @@
+import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
+
+function pending(name: string, deadline: number, outcomes: string[]): PendingPublish<string> {
+  return {
+    request: name,
+    deadline,
+    resolve: () => outcomes.push(`${name} resolved`),
+    reject: (err) => outcomes.push(`${name} rejected: ${err.message}`),
+    channel: undefined,
+    written: false,
+    settled: false,
+  };
+}
+
+describe('PendingPublishes', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('expires publishes at their deadline with one timer, and only those past it', () => {
+    const outcomes: string[] = [];
+    const expired: string[] = [];
+    const queue = new PendingPublishes<string>((p) => {
+      expired.push(p.request);
+      queue.settle(p);
+    });
+    queue.add(pending('a', 1_100, outcomes));
+    queue.add(pending('b', 1_200, outcomes));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(expired).toEqual(['a']);
+    expect(queue.size).toBe(1);
+    vi.advanceTimersByTime(100);
+    expect(expired).toEqual(['a', 'b']);
+    expect(queue.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('drops its timer when the last publish settles, and settles each publish once', () => {
+    const outcomes: string[] = [];
+    const queue = new PendingPublishes<string>(() => undefined);
+    const a = pending('a', 1_100, outcomes);
+    queue.add(a);
+    expect(queue.settle(a)).toBe(true);
+    expect(queue.settle(a)).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('finds a late-added earlier deadline at the next expiry', () => {
+    const expired: string[] = [];
+    const queue = new PendingPublishes<string>((p) => {
+      expired.push(p.request);
+      queue.settle(p);
+    });
+    queue.add(pending('late-deadline', 1_500, []));
+    // Added after, but its deadline is earlier (it waited for an exchange check).
+    queue.add(pending('early-deadline', 1_300, []));
+    vi.advanceTimersByTime(500);
+    expect(expired).toEqual(['late-deadline', 'early-deadline']);
+  });
+
+  it('hands out waiting publishes in order, skipping settled ones, and takes one back at the front', () => {
+    const queue = new PendingPublishes<string>(() => undefined);
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => pending(n, 2_000, []));
+    for (const p of [a!, b!, c!]) {
+      queue.add(p);
+      queue.wait(p);
+    }
+    queue.settle(b!);
+    expect(queue.nextWaiting()?.request).toBe('a');
+    queue.unshiftWaiting(a!);
+    expect(queue.nextWaiting()?.request).toBe('a');
+    expect(queue.nextWaiting()?.request).toBe('c');
+    expect(queue.hasWaiting).toBe(false);
+    expect(queue.nextWaiting()).toBeUndefined();
+    queue.unshiftWaiting(c!);
+    expect(queue.nextWaiting()?.request).toBe('c');
+  });
+});

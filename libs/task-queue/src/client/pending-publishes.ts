@@ -1,0 +1,123 @@
+import type { ConfirmChannel } from 'amqplib';
+
+/** One publish between `Publisher.publish()` and its outcome. */
+export interface PendingPublish<Request> {
+  readonly request: Request;
+  /** `Date.now()` after which it fails with a timeout. */
+  readonly deadline: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+  /** The channel it was last written to, or undefined while it was never written. */
+  channel: ConfirmChannel | undefined;
+  /** True once written to a channel, even one that closed since: a timeout then may still be delivered. */
+  written: boolean;
+  settled: boolean;
+}
+
+/**
+ * The publishes a `Publisher` owes an answer: every one until it settles, in deadline order, with one
+ * timer for all of them (a timer per publish was a measurable part of a publish's cost), and a FIFO of
+ * those waiting to be written (no channel yet, a resource alarm, or a full socket buffer).
+ */
+export class PendingPublishes<Request> {
+  /** Oldest first; the timer is set for the earliest deadline. */
+  private readonly all = new Set<PendingPublish<Request>>();
+  private waiting: PendingPublish<Request>[] = [];
+  private waitingHead = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  /** @param onExpired called for each publish whose deadline passed; it must settle it */
+  constructor(private readonly onExpired: (publish: PendingPublish<Request>) => void) {}
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  get hasWaiting(): boolean {
+    return this.waitingHead < this.waiting.length;
+  }
+
+  add(publish: PendingPublish<Request>): void {
+    this.all.add(publish);
+    if (this.timer === undefined) this.armTimer(publish.deadline);
+  }
+
+  /** Marks it settled and forgets it. False when it was settled already (a late confirm, say). */
+  settle(publish: PendingPublish<Request>): boolean {
+    if (publish.settled) return false;
+    publish.settled = true;
+    this.all.delete(publish);
+    if (this.all.size === 0) this.disarmTimer();
+    return true;
+  }
+
+  /** Puts it at the end of the queue of publishes waiting to be written. */
+  wait(publish: PendingPublish<Request>): void {
+    this.waiting.push(publish);
+  }
+
+  /** The next unsettled publish waiting to be written, taken off the queue; undefined when none. */
+  nextWaiting(): PendingPublish<Request> | undefined {
+    while (this.waitingHead < this.waiting.length) {
+      const next = this.waiting[this.waitingHead++];
+      if (this.waitingHead === this.waiting.length) {
+        this.waiting = [];
+        this.waitingHead = 0;
+      }
+      if (next !== undefined && !next.settled) return next;
+    }
+    return undefined;
+  }
+
+  /** Puts back, at the front, a publish `nextWaiting()` returned but that could not be written. */
+  unshiftWaiting(publish: PendingPublish<Request>): void {
+    if (this.waitingHead > 0) this.waiting[--this.waitingHead] = publish;
+    else this.waiting.unshift(publish);
+  }
+
+  /** Every unsettled publish, oldest first (a copy: the caller may settle them while iterating). */
+  snapshot(): PendingPublish<Request>[] {
+    return [...this.all];
+  }
+
+  /** Unsettled publishes that were written to `channel` and wait for its confirm. */
+  inFlightOn(channel: ConfirmChannel): number {
+    let count = 0;
+    for (const publish of this.all) if (publish.channel === channel) count++;
+    return count;
+  }
+
+  dispose(): void {
+    this.disarmTimer();
+  }
+
+  private armTimer(at: number): void {
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.expire();
+      },
+      Math.max(1, at - Date.now()),
+    );
+  }
+
+  private disarmTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Fails the publishes past their deadline and sets the timer for the next one. A full scan: deadlines
+   * are almost always in insertion order, but one that waited for an exchange check is added late, and
+   * the timer fires at most once per timeout period while publishes keep settling in time.
+   */
+  private expire(): void {
+    const now = Date.now();
+    let next = Infinity;
+    for (const publish of this.all) {
+      if (publish.deadline <= now) this.onExpired(publish);
+      else if (publish.deadline < next) next = publish.deadline;
+    }
+    if (next !== Infinity && this.timer === undefined) this.armTimer(next);
+  }
+}
