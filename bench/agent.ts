@@ -1,6 +1,7 @@
 /**
  * One benchmark process: a producer or a consumer of one implementation, driven by `main.ts` over IPC.
- * Started as `node --expose-gc agent.js <raw|celeriac> <producer|consumer> <queue> <prefetch>`.
+ * Started as `node --expose-gc agent.js <raw|raw-bare|celeriac> <producer|consumer> <queue> <prefetch>`:
+ * `raw` is amqplib sending the same messages as Celeriac, `raw-bare` amqplib without protocol headers.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -17,11 +18,11 @@ const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 function parseArgs(argv: readonly string[]): AgentArgs {
   const [impl, role, queue, prefetch] = argv;
   if (
-    (impl !== 'raw' && impl !== 'raw-celery' && impl !== 'celeriac') ||
+    (impl !== 'raw' && impl !== 'raw-bare' && impl !== 'celeriac') ||
     (role !== 'producer' && role !== 'consumer')
   ) {
     throw new Error(
-      `Usage: agent.js <raw|raw-celery|celeriac> <producer|consumer> <queue> <prefetch>`,
+      `Usage: agent.js <raw|raw-bare|celeriac> <producer|consumer> <queue> <prefetch>`,
     );
   }
   if (!queue) throw new Error('agent.js: no queue given');
@@ -125,12 +126,12 @@ async function main(): Promise<void> {
       ? new ProducerAgent(
           args.impl === 'celeriac'
             ? await CeleriacProducer.open(URL, args.queue, args.prefetch)
-            : await RawProducer.open(URL, args.queue, args.impl === 'raw-celery'),
+            : await RawProducer.open(URL, args.queue, args.impl === 'raw'),
         )
       : new ConsumerAgent(
           args.impl === 'celeriac'
             ? new CeleriacConsumer(URL, args.queue, args.prefetch)
-            : new RawConsumer(URL, args.queue, args.prefetch),
+            : new RawConsumer(URL, args.queue, args.prefetch, args.impl === 'raw'),
         );
   const reply = (message: Reply): void => {
     process.send?.(message);

@@ -94,7 +94,8 @@ export function summarize(file: string, tasks: number, top = 25): string {
 }
 
 /**
- * `npm run bench -- --profile`: for each implementation, after a warm-up, the producer enqueues
+ * `npm run bench -- --profile`: for each side (the same-message raw baseline, Celeriac, and raw amqplib
+ * without protocol headers), after a warm-up, the producer enqueues
  * 50,000 tasks under V8's sampling profiler (started and stopped in-process, so boot and warm-up stay
  * out), then the consumer drains them under the profiler. Prints each profile's top frames in µs per task.
  */
@@ -106,7 +107,7 @@ export async function runProfile(url: string, prefetch: number, window: number):
   const agents: AgentProcess[] = [];
   const files: string[] = [];
   try {
-    for (const impl of ['raw', 'celeriac'] as const) {
+    for (const impl of ['raw', 'celeriac', 'raw-bare'] as const) {
       const queue = `${runId}-${impl}`;
       await admin.declare(queue);
       const producer = await AgentProcess.spawn(impl, 'producer', queue, prefetch);

@@ -5,11 +5,13 @@
  */
 
 /**
- * `raw`: the baseline, amqplib with no protocol headers. `raw-celery`: the same amqplib code sending the
- * properties a Celery protocol 2 task carries (16 headers, correlation id, priority), built by hand: what
- * any client speaking Celery's protocol must at least pay, in the client and in the broker.
+ * `raw`: the baseline, plain amqplib sending the same messages Celeriac sends (the Celery protocol 2
+ * properties: 16 headers, correlation id, priority; built by hand per message), so Celeriac ÷ `raw` is
+ * what the library itself costs. Every phase runs it.
+ * `raw-bare`: the same amqplib code sending the body alone, without protocol headers: a ceiling no
+ * client of Celery's protocol reaches. Only the rate phases run it, as a reference.
  */
-export type Impl = 'raw' | 'raw-celery' | 'celeriac';
+export type Impl = 'raw' | 'raw-bare' | 'celeriac';
 export type Role = 'producer' | 'consumer';
 
 /** The no-op task both sides of the Celeriac run use. */

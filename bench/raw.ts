@@ -1,20 +1,26 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import amqplib, {
   type Channel,
   type ChannelModel,
   type ConfirmChannel,
   type Options,
 } from 'amqplib';
-import { sentAtOf } from './protocol.js';
+import { BENCH_TASK, sentAtOf } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';
 
 /**
- * The baseline: plain amqplib with the same guarantees Celeriac gives. Publishes are persistent,
- * mandatory and confirmed (ConfirmChannel), to the same topology Celeriac declares for a queue (a direct
- * exchange named after the queue, bound with the queue name); deliveries are acked one by one, after the
- * handler, with a per-consumer prefetch. The body has Celery's shape (`[args, kwargs, embed]`) so the
- * broker moves about as many bytes, but there are no protocol headers to encode or decode.
+ * The raw amqplib baselines, with the same guarantees Celeriac gives. Publishes are persistent, mandatory
+ * and confirmed (ConfirmChannel), addressed as Celeriac (and Celery 5.2, for a direct queue) addresses
+ * them: the default exchange `''` with the queue name as routing key, to a queue declared the way Celeriac
+ * declares it; deliveries are acked one by one, after the handler, with a per-consumer prefetch. The body
+ * is Celery's (`[args, kwargs, embed]`) on both.
+ *
+ * - `raw` (the baseline every phase compares with): each message also carries the properties Celeriac
+ *   sends for the task (`celeryProperties()`), so client and broker handle the same messages and the
+ *   difference to Celeriac is the library's own cost.
+ * - `raw-bare` (a reference in the rate phases): the body alone, no protocol headers to encode or decode.
  */
 const PUBLISH_OPTIONS: Options.Publish = {
   persistent: true,
@@ -22,6 +28,9 @@ const PUBLISH_OPTIONS: Options.Publish = {
   contentType: 'application/json',
   contentEncoding: 'utf-8',
 };
+
+/** Where Celeriac publishes a task for a configured direct queue (task-router.ts). */
+const DEFAULT_EXCHANGE = '';
 
 function body(sentAt: number): Buffer {
   return Buffer.from(
@@ -37,28 +46,32 @@ function failOnBrokerError(err: Error): void {
   process.exit(1);
 }
 
-const ORIGIN = `gen${process.pid}@bench`;
+/** What Celeriac's `TaskClient` puts in `origin`. */
+const ORIGIN = `gen${process.pid}@${hostname()}`;
+
+/** Celery's `retries` as kombu and Celeriac type it: an AMQP int32 (`I`), not amqplib's default byte. */
+const NO_RETRIES = { '!': 'int32', value: 0 } as const;
 
 /**
- * The properties of a Celery protocol 2 task (celery-protocol.md §2–§3) as kombu sends them, written by
- * hand for the `raw-celery` baseline: it isolates what the protocol costs from what the library costs.
+ * The properties of a Celery protocol 2 task (celery-protocol.md §2–§3), written by hand for the `raw`
+ * baseline the way kombu builds them (a fresh UUID as id, root id and correlation id; the `argsrepr`
+ * text; priority 0) and with the values Celeriac's `TaskClient.send()` gives this task, so that both
+ * publish the same header table (same keys in the same order, same value types, same lengths).
  */
 function celeryProperties(sentAt: number): Options.Publish {
   const id = randomUUID();
   return {
     ...PUBLISH_OPTIONS,
-    correlationId: id,
-    priority: 0,
     headers: {
-      lang: 'py',
-      task: 'bench.noop',
+      lang: 'js',
+      task: BENCH_TASK,
       id,
       shadow: null,
       eta: null,
       expires: null,
       group: null,
       group_index: null,
-      retries: 0,
+      retries: NO_RETRIES,
       timelimit: [null, null],
       root_id: id,
       parent_id: null,
@@ -67,6 +80,8 @@ function celeryProperties(sentAt: number): Options.Publish {
       origin: ORIGIN,
       ignore_result: true,
     },
+    priority: 0,
+    correlationId: id,
   };
 }
 
@@ -77,24 +92,25 @@ export class RawProducer implements ProducerSide {
     private readonly connection: ChannelModel,
     private readonly channel: ConfirmChannel,
     private readonly queue: string,
-    private readonly celeryHeaders: boolean,
+    private readonly protocolHeaders: boolean,
   ) {
     channel.on('return', () => {
       this.returned++;
     });
   }
 
-  static async open(url: string, queue: string, celeryHeaders: boolean): Promise<RawProducer> {
+  /** `protocolHeaders`: send Celeriac's properties with each body (`raw`), or the body alone (`raw-bare`). */
+  static async open(url: string, queue: string, protocolHeaders: boolean): Promise<RawProducer> {
     const connection = await amqplib.connect(url, { noDelay: true });
     connection.on('error', failOnBrokerError);
     const channel = await connection.createConfirmChannel();
-    return new RawProducer(connection, channel, queue, celeryHeaders);
+    return new RawProducer(connection, channel, queue, protocolHeaders);
   }
 
   send(sentAt: number): Promise<void> {
-    const options = this.celeryHeaders ? celeryProperties(sentAt) : PUBLISH_OPTIONS;
+    const options = this.protocolHeaders ? celeryProperties(sentAt) : PUBLISH_OPTIONS;
     return new Promise<void>((resolve, reject) => {
-      this.channel.publish(this.queue, this.queue, body(sentAt), options, (err) => {
+      this.channel.publish(DEFAULT_EXCHANGE, this.queue, body(sentAt), options, (err) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve();
       });
@@ -108,6 +124,10 @@ export class RawProducer implements ProducerSide {
   }
 }
 
+/**
+ * What a naive consumer does: with protocol headers (`raw`), look up the task by the `task` header, then
+ * `JSON.parse` the body and call the handler with its args; ack each message after it.
+ */
 export class RawConsumer implements ConsumerSide {
   private connection: ChannelModel | undefined;
   private channel: Channel | undefined;
@@ -117,6 +137,7 @@ export class RawConsumer implements ConsumerSide {
     private readonly url: string,
     private readonly queue: string,
     private readonly prefetch: number,
+    private readonly protocolHeaders: boolean,
   ) {}
 
   prepare(recorder: Recorder): Promise<void> {
@@ -126,6 +147,7 @@ export class RawConsumer implements ConsumerSide {
 
   async start(): Promise<void> {
     const recorder = this.recorder!;
+    const protocolHeaders = this.protocolHeaders;
     const connection = await amqplib.connect(this.url, { noDelay: true });
     connection.on('error', failOnBrokerError);
     const channel = await connection.createChannel();
@@ -136,6 +158,10 @@ export class RawConsumer implements ConsumerSide {
       this.queue,
       (message) => {
         if (!message) return;
+        if (protocolHeaders) {
+          const task: unknown = message.properties.headers?.['task'];
+          if (task !== BENCH_TASK) failOnUnknownTask(task);
+        }
         const decoded: unknown = JSON.parse(message.content.toString('utf8'));
         const args: unknown = Array.isArray(decoded) ? decoded[0] : undefined;
         recorder.handle(sentAtOf(args), null);
@@ -151,4 +177,9 @@ export class RawConsumer implements ConsumerSide {
     this.channel = undefined;
     this.connection = undefined;
   }
+}
+
+function failOnUnknownTask(task: unknown): never {
+  console.error(`raw amqplib agent: a message for task ${JSON.stringify(task)}, not ${BENCH_TASK}`);
+  process.exit(1);
 }
