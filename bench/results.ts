@@ -40,7 +40,7 @@ export interface BenchResults {
   readonly drainRatioVsBare: number;
   readonly e2eRatioVsBare: number;
   readonly delayLatenessP99Ms: number;
-  /** Celeriac worker RSS after `rssTasks` minus idle (both after forced GCs), in MiB. */
+  /** Celeriac worker RSS growth over `rssTasks` tasks after a `rssWarmTasks` warm-up (after forced GCs), in MiB. */
   readonly rssGrowthMb: number;
   readonly targets: readonly TargetCheck[];
   /** CPU used by this benchmark, the broker and everything else, over the run and per phase. */
@@ -97,10 +97,10 @@ export interface MemoryPhase {
   readonly idleMb: number;
   readonly warmMb: number;
   readonly afterMb: number;
-  /** after − idle. */
+  /** after − warm: growth over `rssTasks` once JIT code, V8's young generation and buffers have settled. */
   readonly growthMb: number;
-  /** after − warm: growth once caches, JIT code and buffers have settled. */
-  readonly growthAfterWarmMb: number;
+  /** after − idle: includes the one-time warm-up. */
+  readonly growthFromIdleMb: number;
   /** Least-squares slopes over the checkpoints after warm-up, in MiB per 100,000 tasks. */
   readonly rssSlopeMbPer100k: number;
   readonly heapUsedSlopeMbPer100k: number;
