@@ -92,9 +92,10 @@ function protocolHeaders(msg: TaskMessage): Record<ProtocolHeader, unknown> {
 
 /** Custom headers with the reserved names dropped: they can never override protocol headers. */
 function customHeaders(extra: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const allowed = Object.fromEntries(
-    Object.entries(extra).filter(([name]) => !RESERVED_HEADERS.has(name)),
-  );
+  const allowed: Record<string, unknown> = {};
+  for (const name of Object.keys(extra)) {
+    if (!RESERVED_HEADERS.has(name)) allowed[name] = extra[name];
+  }
   try {
     return toAmqpHeaders(allowed);
   } catch (err) {
@@ -133,11 +134,12 @@ function body(msg: TaskMessage): Buffer {
 export function encodeTask(msg: TaskMessage, now: number = Date.now()): OutgoingMessage {
   checkMessage(msg);
   const content = body(msg);
-  // Protocol headers first (Celery's order), custom ones after; both sources are own-key tables.
-  const headers: Record<string, unknown> = Object.fromEntries([
-    ...Object.entries(protocolHeaders(msg)),
-    ...Object.entries(customHeaders(msg.extraHeaders)),
-  ]);
+  // Protocol headers first (Celery's order), custom ones after; custom ones never carry a reserved
+  // name, so they cannot replace a protocol header. The common case, no custom headers, copies nothing.
+  const headers: Record<string, unknown> = protocolHeaders(msg);
+  if (Object.keys(msg.extraHeaders).length > 0) {
+    Object.assign(headers, customHeaders(msg.extraHeaders));
+  }
   const properties: OutgoingProperties = {
     contentType: JSON_CONTENT_TYPE,
     contentEncoding: UTF8,
