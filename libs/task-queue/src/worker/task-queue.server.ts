@@ -239,7 +239,8 @@ export class TaskQueueServer
   }
 
   private taskRan(task: string): void {
-    for (const listener of [...this.taskRunListeners]) {
+    // A Set's iterator tolerates a listener removing itself; no copy per task.
+    for (const listener of this.taskRunListeners) {
       try {
         listener(task);
       } catch (err: unknown) {
