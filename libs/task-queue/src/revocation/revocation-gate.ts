@@ -1,5 +1,6 @@
 import { taskRevoked } from '../message/exception-info.js';
 import type { TaskMessage } from '../message/task-message.js';
+import type { TaskAbort } from '../worker/task-abort.js';
 import type { Rejection } from '../worker/task-reporter.js';
 import { TERMINATED } from './termination.js';
 
@@ -13,14 +14,10 @@ export interface RevocationGate {
   /** True when a revocation of this id asked to terminate it: a handler that ran is reported REVOKED. */
   wasTerminated(taskId: string): boolean;
   /**
-   * The handler's promise, except that once a terminate aborted `signal` it settles within the grace
+   * The handler's promise, except that once a terminate aborted the task it settles within the grace
    * (`revocation.terminateGraceMs`), rejecting with the abort reason if the handler ignores its signal.
    */
-  whileRunning(
-    message: TaskMessage,
-    signal: AbortSignal,
-    running: Promise<unknown>,
-  ): Promise<unknown>;
+  whileRunning(message: TaskMessage, abort: TaskAbort, running: Promise<unknown>): Promise<unknown>;
 }
 
 /**

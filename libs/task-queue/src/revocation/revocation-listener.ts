@@ -6,6 +6,7 @@ import type { Publisher } from '../client/publisher.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskRevokedError } from '../errors/task-revoked.error.js';
 import type { TaskMessage } from '../message/task-message.js';
+import type { TaskAbort } from '../worker/task-abort.js';
 import { PidboxListener, type PidboxRevoke } from './pidbox-listener.js';
 import type { RevocationGate } from './revocation-gate.js';
 import type { RevocationPublisher } from './revocation-publisher.js';
@@ -169,11 +170,11 @@ export class RevocationListener implements RevocationGate {
 
   whileRunning(
     message: TaskMessage,
-    signal: AbortSignal,
+    abort: TaskAbort,
     running: Promise<unknown>,
   ): Promise<unknown> {
     const graceMs = this.options.terminateGraceMs;
-    return settleWithinTerminationGrace(running, signal, graceMs, () => {
+    return settleWithinTerminationGrace(running, abort, graceMs, () => {
       this.logger.warn(
         `Task ${message.task}[${message.id}] was terminated and did not stop within ${graceMs} ms: ` +
           'reported revoked and its slot freed; the handler ignored its signal and may still be running',

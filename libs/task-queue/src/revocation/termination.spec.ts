@@ -1,22 +1,29 @@
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
+import { TaskAbort } from '../worker/task-abort.js';
 import { isTerminated, settleWithinTerminationGrace, terminationReason } from './termination.js';
 
 describe('terminationReason / isTerminated', () => {
   it('aborts with a TaskRevokedError that says terminated', () => {
-    const controller = new AbortController();
-    controller.abort(terminationReason('t-1'));
-    expect(controller.signal.reason).toBeInstanceOf(TaskRevokedError);
-    expect((controller.signal.reason as TaskRevokedError).message).toBe(
+    const abort = new TaskAbort();
+    abort.abort(terminationReason('t-1'));
+    expect(abort.signal.reason).toBeInstanceOf(TaskRevokedError);
+    expect((abort.signal.reason as TaskRevokedError).message).toBe(
       'Task t-1 was revoked: terminated',
     );
-    expect(isTerminated(controller.signal)).toBe(true);
+    expect(isTerminated(abort)).toBe(true);
   });
 
   it('does not take another abort (shutdown, time limit) for a termination', () => {
-    const controller = new AbortController();
-    expect(isTerminated(controller.signal)).toBe(false);
-    controller.abort(new Error('worker shutdown'));
-    expect(isTerminated(controller.signal)).toBe(false);
+    const abort = new TaskAbort();
+    expect(isTerminated(abort)).toBe(false);
+    abort.abort(new Error('worker shutdown'));
+    expect(isTerminated(abort)).toBe(false);
+  });
+
+  it('does not take a plain revoke for a termination', () => {
+    const abort = new TaskAbort();
+    abort.abort(new TaskRevokedError('t-1', 'revoked'));
+    expect(isTerminated(abort)).toBe(false);
   });
 });
 
@@ -29,37 +36,38 @@ describe('settleWithinTerminationGrace', () => {
   });
 
   it('passes a value or a throw through unchanged', async () => {
-    const signal = new AbortController().signal;
-    await expect(settleWithinTerminationGrace(Promise.resolve(5), signal, 100)).resolves.toBe(5);
+    const abort = new TaskAbort();
+    await expect(settleWithinTerminationGrace(Promise.resolve(5), abort, 100)).resolves.toBe(5);
     await expect(
-      settleWithinTerminationGrace(Promise.reject(new Error('boom')), signal, 100),
+      settleWithinTerminationGrace(Promise.reject(new Error('boom')), abort, 100),
     ).rejects.toThrow('boom');
   });
 
   it('waits for a handler that stops when told', async () => {
-    const controller = new AbortController();
+    const abort = new TaskAbort();
     let stop: (value: string) => void = () => undefined;
     const running = new Promise<string>((resolve) => {
       stop = resolve;
     });
-    const settled = settleWithinTerminationGrace(running, controller.signal, 1_000);
-    controller.abort(terminationReason('t-1'));
+    const settled = settleWithinTerminationGrace(running, abort, 1_000);
+    abort.abort(terminationReason('t-1'));
     await vi.advanceTimersByTimeAsync(200);
     stop('partial');
     await expect(settled).resolves.toBe('partial');
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('gives up on a handler that ignores its signal after the grace, and says so', async () => {
-    const controller = new AbortController();
+    const abort = new TaskAbort();
     const abandoned = vi.fn();
     const settled = settleWithinTerminationGrace(
       new Promise<never>(() => undefined),
-      controller.signal,
+      abort,
       1_000,
       abandoned,
     );
     const outcome = settled.catch((err: unknown) => err);
-    controller.abort(terminationReason('t-1'));
+    abort.abort(terminationReason('t-1'));
     await vi.advanceTimersByTimeAsync(999);
     expect(abandoned).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -67,17 +75,56 @@ describe('settleWithinTerminationGrace', () => {
     expect(await outcome).toBeInstanceOf(TaskRevokedError);
   });
 
-  it('starts no grace for other aborts: a shutdown or time limit has its own rules', async () => {
-    const controller = new AbortController();
+  it('starts the grace at once for a task terminated before it was watched', async () => {
+    const abort = new TaskAbort();
+    abort.abort(terminationReason('t-1'));
     const abandoned = vi.fn();
-    void settleWithinTerminationGrace(
+    const outcome = settleWithinTerminationGrace(
       new Promise<never>(() => undefined),
-      controller.signal,
-      10,
+      abort,
+      1_000,
       abandoned,
-    );
-    controller.abort(new Error('worker shutdown'));
+    ).catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(abandoned).toHaveBeenCalledOnce();
+    expect(await outcome).toBe(abort.reason);
+  });
+
+  it('starts no grace for other aborts: a shutdown or time limit has its own rules', async () => {
+    const abort = new TaskAbort();
+    const abandoned = vi.fn();
+    void settleWithinTerminationGrace(new Promise<never>(() => undefined), abort, 10, abandoned);
+    abort.abort(new Error('worker shutdown'));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(abandoned).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sets no timer while no terminate arrives', async () => {
+    const abort = new TaskAbort();
+    let stop: () => void = () => undefined;
+    const settled = settleWithinTerminationGrace(
+      new Promise<void>((resolve) => {
+        stop = resolve;
+      }),
+      abort,
+      1_000,
+    );
+    expect(vi.getTimerCount()).toBe(0);
+    stop();
+    await settled;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ignores a terminate that comes after the handler settled', async () => {
+    const abort = new TaskAbort();
+    const abandoned = vi.fn();
+    await expect(
+      settleWithinTerminationGrace(Promise.resolve('done'), abort, 10, abandoned),
+    ).resolves.toBe('done');
+    abort.abort(terminationReason('t-1'));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(abandoned).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });

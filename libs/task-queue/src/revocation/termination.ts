@@ -1,4 +1,5 @@
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
+import type { TaskAbort } from '../worker/task-abort.js';
 
 /** `TaskRevokedError.reason` of a task stopped by `revoke(id, { terminate: true })`. */
 export const TERMINATED = 'terminated';
@@ -8,52 +9,47 @@ export function terminationReason(taskId: string): TaskRevokedError {
   return new TaskRevokedError(taskId, TERMINATED);
 }
 
-/** True when `signal` was aborted by a terminating revocation (not by a shutdown or a time limit). */
-export function isTerminated(signal: AbortSignal): boolean {
-  return (
-    signal.aborted &&
-    signal.reason instanceof TaskRevokedError &&
-    signal.reason.reason === TERMINATED
-  );
+/** True when the task was aborted by a terminating revocation (not by a shutdown or a time limit). */
+export function isTerminated(abort: TaskAbort): boolean {
+  return terminationOf(abort) !== null;
+}
+
+function terminationOf(abort: TaskAbort): TaskRevokedError | null {
+  const reason = abort.reason;
+  return reason instanceof TaskRevokedError && reason.reason === TERMINATED ? reason : null;
 }
 
 /**
- * Lets a handler's promise settle as it does, except that once `signal` is aborted by a terminating
+ * Lets a handler's promise settle as it does, except that once `abort` is aborted by a terminating
  * revocation the handler has `graceMs` to settle; after that the returned promise rejects with the abort
  * reason, so the worker can report the task and free its slot. An in-process worker cannot kill a promise:
  * a handler that ignores its signal keeps running, and whatever it settles with later is dropped.
  */
 export function settleWithinTerminationGrace<T>(
   running: Promise<T>,
-  signal: AbortSignal,
+  abort: TaskAbort,
   graceMs: number,
   onAbandoned: () => void = () => undefined,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
+    // This runs for every task, and almost none is terminated: all it costs until then is one listener
+    // and passing the outcome on. The timer, and clearing it when the handler settles, come with a
+    // terminate. The listener is not removed when the handler settles: the TaskAbort goes with the task,
+    // and a terminate arriving after that only starts a timer that the settled handler clears at once.
     const startGrace = (): void => {
-      if (!isTerminated(signal)) return;
-      timer = setTimeout(() => {
+      const reason = terminationOf(abort);
+      if (reason === null) return;
+      const timer = setTimeout(() => {
         onAbandoned();
-        reject(signal.reason as Error);
+        reject(reason);
       }, graceMs);
+      const stopGrace = (): void => {
+        clearTimeout(timer);
+      };
+      running.then(stopGrace, stopGrace);
     };
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', startGrace);
-    };
-    if (signal.aborted) startGrace();
-    else signal.addEventListener('abort', startGrace, { once: true });
-    running.then(
-      (value) => {
-        done();
-        resolve(value);
-      },
-      (err: unknown) => {
-        done();
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the handler's own throw, unchanged
-        reject(err);
-      },
-    );
+    if (abort.aborted) startGrace();
+    else abort.onAbort(startGrace);
+    running.then(resolve, reject);
   });
 }

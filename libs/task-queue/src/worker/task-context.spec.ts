@@ -2,6 +2,7 @@ import { InvalidRetryOptionsError } from '../errors/invalid-retry-options.error.
 import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type { RetryOptions } from './retry-policy.js';
+import { TaskAbort } from './task-abort.js';
 import { TaskContext } from './task-context.js';
 
 const message: TaskMessage = {
@@ -33,7 +34,7 @@ const ctx = new TaskContext(
   { exchange: '', routingKey: 'celery', redelivered: false },
   'celery',
   'celeriac@test',
-  new AbortController().signal,
+  new TaskAbort(),
 );
 
 /** What ctx.retry() threw. */
@@ -58,6 +59,30 @@ describe('TaskContext', () => {
       queue: 'celery',
       hostname: 'celeriac@test',
       headers: { 'x-tenant': 'acme' },
+    });
+  });
+
+  describe('signal', () => {
+    it('is the task abort signal, aborted with its reason', () => {
+      const abort = new TaskAbort();
+      const own = new TaskContext(
+        message,
+        { exchange: '', routingKey: 'celery', redelivered: false },
+        'celery',
+        'celeriac@test',
+        abort,
+      );
+      expect(own.signal).toBe(abort.signal);
+      expect(own.signal.aborted).toBe(false);
+      const reason = new Error('worker shutdown');
+      abort.abort(reason);
+      expect(own.signal.aborted).toBe(true);
+      expect(own.signal.reason).toBe(reason);
+    });
+
+    it('does not show the task abort to a handler', () => {
+      expect(Object.values(ctx).some((value) => value instanceof TaskAbort)).toBe(false);
+      expect('abort' in ctx).toBe(false);
     });
   });
 

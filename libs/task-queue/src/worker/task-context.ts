@@ -3,6 +3,7 @@ import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { IncomingFields } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { checkRetryOptions, type RetryOptions } from './retry-policy.js';
+import type { TaskAbort } from './task-abort.js';
 
 /**
  * What a handler knows about the task it runs. Passed as the handler's last argument; also the Nest
@@ -30,17 +31,15 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
   readonly queue: string;
   /** This worker's node name. */
   readonly hostname: string;
+  /** Truly private (not a TS `private`): a handler has `signal`, and no business aborting its own task. */
+  readonly #abort: TaskAbort;
 
   constructor(
     message: TaskMessage,
     fields: IncomingFields,
     queue: string,
     hostname: string,
-    /**
-     * Aborted when the task must stop: worker shutdown past its grace period, a time limit, or a revoke
-     * with `terminate` (the reason is then a `TaskRevokedError` whose `reason` is `terminated`).
-     */
-    readonly signal: AbortSignal,
+    abort: TaskAbort,
   ) {
     super([message, fields]);
     this.id = message.id;
@@ -56,6 +55,16 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
     this.redelivered = fields.redelivered;
     this.queue = queue;
     this.hostname = hostname;
+    this.#abort = abort;
+  }
+
+  /**
+   * Aborted when the task must stop: worker shutdown past its grace period, a time limit, or a revoke
+   * with `terminate` (the reason is then a `TaskRevokedError` whose `reason` is `terminated`).
+   */
+  get signal(): AbortSignal {
+    // Created on first read (see TaskAbort): most handlers never look at it.
+    return this.#abort.signal;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../errors/time-limit.error.js';
 import { parseRateLimit, RateLimiter, RateLimiterClosedError } from './rate-limit.js';
+import { TaskAbort } from './task-abort.js';
 import { effectiveTimeLimits, resolveTaskLimits } from './task-limits.js';
 import { callWithTimeLimits } from './time-limited-call.js';
 
@@ -102,15 +103,15 @@ describe('callWithTimeLimits', () => {
   afterEach(() => vi.useRealTimers());
 
   it('aborts the signal with SoftTimeLimitExceeded at the soft limit, and lets the handler end', async () => {
-    const controller = new AbortController();
+    const abort = new TaskAbort();
     const call = callWithTimeLimits(
       () =>
         new Promise((_, reject) => {
-          controller.signal.addEventListener('abort', () => {
-            reject(controller.signal.reason as Error);
+          abort.signal.addEventListener('abort', () => {
+            reject(abort.signal.reason as Error);
           });
         }),
-      controller,
+      abort,
       { hardMs: null, softMs: 1_000 },
       () => undefined,
     );
@@ -121,11 +122,11 @@ describe('callWithTimeLimits', () => {
   });
 
   it('gives up on a handler that ignores its signal at the hard limit', async () => {
-    const controller = new AbortController();
+    const abort = new TaskAbort();
     let abandoned = 0;
     const call = callWithTimeLimits(
       () => new Promise(() => undefined),
-      controller,
+      abort,
       { hardMs: 2_000, softMs: null },
       () => {
         abandoned++;
@@ -134,14 +135,15 @@ describe('callWithTimeLimits', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     const outcome = await call;
     expect(!outcome.ok && outcome.thrown).toBeInstanceOf(TimeLimitExceeded);
-    expect(controller.signal.aborted).toBe(true);
+    expect(abort.signal.aborted).toBe(true);
+    expect(abort.reason).toBe(!outcome.ok && outcome.thrown);
     expect(abandoned).toBe(1);
   });
 
   it('returns the value of a handler that finishes in time, with no timer left behind', async () => {
     const outcome = await callWithTimeLimits(
       () => Promise.resolve(42),
-      new AbortController(),
+      new TaskAbort(),
       { hardMs: 5_000, softMs: 1_000 },
       () => undefined,
     );

@@ -18,6 +18,7 @@ import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from './queue-consumer.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { TaskAbort } from './task-abort.js';
 import { TaskContext } from './task-context.js';
 import type { TaskOutcome } from './task-outcome.js';
 import { ResultEncodeError, TaskReporter, type Rejection } from './task-reporter.js';
@@ -62,7 +63,7 @@ export class TaskRunner {
   private readonly slots: ConcurrencyLimiter;
   /** Queues with their own concurrency: `hipri` can run 50 while `reports` runs 2. */
   private readonly lanes = new Map<string, ConcurrencyLimiter>();
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, TaskAbort>();
   private readonly holds = new Set<{ timer: NodeJS.Timeout | undefined; wake: () => void }>();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
@@ -122,14 +123,14 @@ export class TaskRunner {
 
   /** Aborts the `ctx.signal` of the task with this id, if it runs here (a revoke with `terminate`). */
   terminate(taskId: string, reason: Error): boolean {
-    const controller = this.running.get(taskId);
-    controller?.abort(reason);
-    return controller !== undefined;
+    const abort = this.running.get(taskId);
+    abort?.abort(reason);
+    return abort !== undefined;
   }
 
   /** Ask every running handler to stop (its `ctx.signal` aborts). */
   abortRunning(reason: string): void {
-    for (const controller of this.running.values()) controller.abort(new Error(reason));
+    for (const abort of this.running.values()) abort.abort(new Error(reason));
   }
 
   private async process(delivery: Delivery): Promise<{ kind: TaskOutcome; task: string | null }> {
@@ -208,26 +209,24 @@ export class TaskRunner {
   }
 
   private async run(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    const controller = new AbortController();
+    const abort = new TaskAbort();
     const ctx = new TaskContext(
       message,
       delivery.message.fields,
       delivery.queue.name,
       this.options.nodeName,
-      controller.signal,
+      abort,
     );
-    this.running.set(message.id, controller);
+    this.running.set(message.id, abort);
     const limits = effectiveTimeLimits(message.timeLimit, this.dispatcher.limitsOf(message.task));
     let outcome: CallOutcome;
     try {
       outcome = await callWithTimeLimits(
         () => {
           const running = this.dispatcher.invoke(message, ctx);
-          return (
-            this.options.revocations?.whileRunning(message, controller.signal, running) ?? running
-          );
+          return this.options.revocations?.whileRunning(message, abort, running) ?? running;
         },
-        controller,
+        abort,
         limits,
         () => {
           this.logger.warn(

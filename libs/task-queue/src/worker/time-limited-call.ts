@@ -1,4 +1,5 @@
 import { SoftTimeLimitExceeded, TimeLimitExceeded } from '../errors/time-limit.error.js';
+import type { TaskAbort } from './task-abort.js';
 
 /** How a handler call ended: a value, or a throw (boxed, since `undefined` can be thrown too). */
 export type CallOutcome =
@@ -10,7 +11,7 @@ export interface TimeLimitsMs {
 }
 
 /**
- * Runs a handler under Celery's two time limits. At the soft limit `controller` aborts with a
+ * Runs a handler under Celery's two time limits. At the soft limit the task is aborted with a
  * `SoftTimeLimitExceeded` reason: the handler sees it on `ctx.signal` and may clean up and stop. At the
  * hard limit the call is given up as failed with `TimeLimitExceeded`, whatever the handler does, so the
  * worker can free the slot; `onAbandoned` is told, because the handler's promise may still run (an
@@ -18,7 +19,7 @@ export interface TimeLimitsMs {
  */
 export async function callWithTimeLimits(
   call: () => Promise<unknown>,
-  controller: AbortController,
+  abort: TaskAbort,
   limits: TimeLimitsMs,
   onAbandoned: () => void,
 ): Promise<CallOutcome> {
@@ -35,7 +36,7 @@ export async function callWithTimeLimits(
     const softMs = limits.softMs;
     timers.push(
       setTimeout(() => {
-        controller.abort(new SoftTimeLimitExceeded(softMs / 1000));
+        abort.abort(new SoftTimeLimitExceeded(softMs / 1000));
       }, softMs),
     );
   }
@@ -50,7 +51,7 @@ export async function callWithTimeLimits(
       timers.push(
         setTimeout(() => {
           const error = new TimeLimitExceeded(hardMs / 1000);
-          controller.abort(error);
+          abort.abort(error);
           onAbandoned();
           resolve({ ok: false, thrown: error });
         }, hardMs),
