@@ -8,9 +8,10 @@ import { TERMINATED } from './termination.js';
 export interface RevocationGate {
   /**
    * True when the task id was revoked within the retention window. While the worker re-reads the stream
-   * after a reconnect, this waits (briefly) until it has caught up.
+   * after a reconnect, this waits (briefly) until it has caught up, and only then answers with a promise:
+   * the runner asks twice per task, and an answer it has to await costs a promise and a turn each time.
    */
-  isRevoked(taskId: string): Promise<boolean>;
+  isRevoked(taskId: string): boolean | Promise<boolean>;
   /** True when a revocation of this id asked to terminate it: a handler that ran is reported REVOKED. */
   wasTerminated(taskId: string): boolean;
   /**

@@ -159,8 +159,11 @@ export class RevocationListener implements RevocationGate {
     await this.reader.close();
   }
 
-  async isRevoked(taskId: string): Promise<boolean> {
-    if (this.state === 'syncing' && this.started) await this.waitForResync();
+  isRevoked(taskId: string): boolean | Promise<boolean> {
+    // Synchronous unless it has to wait: see RevocationGate.isRevoked.
+    if (this.state === 'syncing' && this.started) {
+      return this.waitForResync().then(() => this.ids.has(taskId));
+    }
     return this.ids.has(taskId);
   }
 

@@ -167,7 +167,9 @@ export class TaskRunner {
       return 'rejected';
     }
     if (isExpired(message)) return this.revokeExpired(delivery, message);
-    if (await this.options.revocations?.isRevoked(message.id)) {
+    // Awaited only when the gate has to wait (a re-sync): an await per check costs a promise and a turn.
+    const revoked = this.options.revocations?.isRevoked(message.id);
+    if (revoked === true || (revoked instanceof Promise && (await revoked))) {
       return this.refuseRevoked(delivery, message);
     }
 
@@ -186,7 +188,8 @@ export class TaskRunner {
     const rate = this.rateLimiterOf(message.task);
     const slots = this.lanes.get(delivery.queue.name) ?? this.slots;
     try {
-      await rate?.acquire();
+      // Not `await rate?.acquire()`: awaiting undefined would still cost a turn per task.
+      if (rate) await rate.acquire();
       await slots.acquire();
     } catch (err: unknown) {
       if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
@@ -199,7 +202,8 @@ export class TaskRunner {
       // this copy would only make a duplicate (and its ack could not be sent anyway).
       if (delivery.stale) return 'requeued';
       // Again, just before starting: it may have been revoked during an eta hold or the wait for a slot.
-      if (await this.options.revocations?.isRevoked(message.id)) {
+      const revokedSince = this.options.revocations?.isRevoked(message.id);
+      if (revokedSince === true || (revokedSince instanceof Promise && (await revokedSince))) {
         return await this.refuseRevoked(delivery, message);
       }
       return await this.run(delivery, message);
