@@ -127,9 +127,28 @@ function readBoolean(headers: Readonly<Record<string, unknown>>, name: string): 
   return value;
 }
 
-/** Headers beyond the protocol ones, as received; newer Celery's `stamps` etc. land here too. */
+/**
+ * Headers beyond the protocol ones, as received; newer Celery's `stamps` etc. land here too. A plain loop,
+ * because this runs for every task: `Object.entries`/`filter`/`fromEntries` made two arrays and a pair
+ * per header to end, usually, with an empty object.
+ */
 function extraHeaders(headers: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isProtocolHeader(name)));
+  const extra: Record<string, unknown> = {};
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name) || isProtocolHeader(name)) continue;
+    if (name === '__proto__') {
+      // Assigning it would set the copy's prototype instead: it stays a plain key, as it is in the table.
+      Object.defineProperty(extra, name, {
+        value: headers[name],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      extra[name] = headers[name];
+    }
+  }
+  return extra;
 }
 
 /** Reads and validates the protocol headers. The caller has already checked that `task` is present. */
