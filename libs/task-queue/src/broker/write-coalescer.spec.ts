@@ -1,8 +1,9 @@
+import { EventEmitter } from 'node:events';
 import type { ChannelModel } from 'amqplib';
 import { WriteCoalescer } from './write-coalescer.js';
 
 /** A socket that records what reaches the "kernel": one entry per flush of corked writes. */
-class FakeSocket {
+class FakeSocket extends EventEmitter {
   readonly flushed: string[][] = [];
   private corks = 0;
   private buffered: string[] = [];
@@ -70,6 +71,23 @@ describe('WriteCoalescer', () => {
       expect(socket.corked).toBe(0);
     }
     expect(socket.flushed).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('sends what the mux writes on a drain of the socket as one write', async () => {
+    const socket = new FakeSocket();
+    const backlog = ['m4', 'm5', 'm6'];
+    // amqplib's mux listens for 'drain' from the moment the connection opens.
+    socket.on('drain', () => {
+      for (const c of backlog.splice(0)) socket.write(c);
+    });
+    const coalescer = new WriteCoalescer();
+    coalescer.hold(modelOf(socket));
+    coalescer.flushSoon();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    socket.emit('drain');
+    expect(socket.flushed).toEqual([['m4', 'm5', 'm6']]);
+    expect(socket.corked).toBe(0);
   });
 
   it('does nothing without a socket, and flush() uncorks at once', () => {

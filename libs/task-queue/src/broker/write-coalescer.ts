@@ -4,6 +4,8 @@ import type { ChannelModel } from 'amqplib';
 interface Corkable {
   cork(): void;
   uncork(): void;
+  on(event: 'drain', listener: () => void): unknown;
+  prependListener(event: 'drain', listener: () => void): unknown;
 }
 
 /**
@@ -15,6 +17,10 @@ interface Corkable {
  * the socket before the first publish of a burst and uncorking it just after amqplib's mux has written
  * them hands the kernel one buffer instead.
  *
+ * The same holds when the socket's buffer was full: amqplib's mux then writes what waits from its
+ * `'drain'` listener, one message at a time, until the buffer is full again. A listener put before the
+ * mux's corks, one put after it uncorks, so each of those rounds is one `writev` too.
+ *
  * Ordering: the mux schedules its write with `setImmediate` from the `'readable'` event of the channel's
  * buffer, which Node emits on `process.nextTick` during `publish`. `flushSoon()`, called after
  * `publish`, schedules its `setImmediate` from a later tick, so it runs after the mux's. Should a future
@@ -25,12 +31,14 @@ interface Corkable {
 export class WriteCoalescer {
   private corked: Corkable | undefined;
   private flushScheduled = false;
+  private readonly watched = new WeakSet<Corkable>();
 
   /** Corks the socket of `connection` until the next `flushSoon()` runs. Safe to call per publish. */
   hold(connection: ChannelModel | undefined): void {
     if (this.corked !== undefined) return;
     const socket = socketOf(connection);
     if (socket === undefined) return;
+    this.watchDrain(socket);
     socket.cork();
     this.corked = socket;
   }
@@ -43,6 +51,18 @@ export class WriteCoalescer {
       setImmediate(() => {
         this.flush();
       });
+    });
+  }
+
+  /** Brackets the mux's `'drain'` listener, which amqplib added when it opened the socket. */
+  private watchDrain(socket: Corkable): void {
+    if (this.watched.has(socket)) return;
+    this.watched.add(socket);
+    socket.prependListener('drain', () => {
+      socket.cork();
+    });
+    socket.on('drain', () => {
+      socket.uncork();
     });
   }
 
@@ -59,6 +79,13 @@ export class WriteCoalescer {
 function socketOf(connection: ChannelModel | undefined): Corkable | undefined {
   const stream = (connection as { connection?: { stream?: Partial<Corkable> } } | undefined)
     ?.connection?.stream;
-  if (typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return undefined;
+  if (
+    typeof stream?.cork !== 'function' ||
+    typeof stream.uncork !== 'function' ||
+    typeof stream.on !== 'function' ||
+    typeof stream.prependListener !== 'function'
+  ) {
+    return undefined;
+  }
   return stream as Corkable;
 }
