@@ -39,6 +39,11 @@ export class FollowUpPublisher {
 
   /** Returns the ids of the children published, for the `children` of the SUCCESS result. */
   async afterSuccess(done: TaskMessage, value: unknown): Promise<string[]> {
+    // Most tasks set nothing in motion: no context, closures or arrays for them.
+    const { chain, callbacks } = done.embed;
+    if ((chain === null || chain.length === 0) && (callbacks === null || callbacks.length === 0)) {
+      return [];
+    }
     const ctx = this.context(done);
     return this.publishAll(done, () => {
       const next = chainNext(done, value, ctx);

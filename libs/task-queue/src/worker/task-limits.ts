@@ -78,10 +78,23 @@ export function effectiveTimeLimits(
   fromMessage: TimeLimits,
   task: TaskLimits,
 ): { readonly hardMs: number | null; readonly softMs: number | null } {
-  const ms = (s: number | null): number | null =>
-    s !== null && Number.isFinite(s) && s > 0 ? s * 1000 : null;
+  if (
+    fromMessage.hard === null &&
+    fromMessage.soft === null &&
+    task.timeLimitMs === null &&
+    task.softTimeLimitMs === null
+  ) {
+    return NO_TIME_LIMITS; // the common case, without an object per task
+  }
   return {
-    hardMs: ms(fromMessage.hard) ?? task.timeLimitMs,
-    softMs: ms(fromMessage.soft) ?? task.softTimeLimitMs,
+    hardMs: seconds(fromMessage.hard) ?? task.timeLimitMs,
+    softMs: seconds(fromMessage.soft) ?? task.softTimeLimitMs,
   };
+}
+
+const NO_TIME_LIMITS = { hardMs: null, softMs: null } as const;
+
+/** A limit in seconds from a message header, in ms; null when absent, zero or not finite. */
+function seconds(s: number | null): number | null {
+  return s !== null && Number.isFinite(s) && s > 0 ? s * 1000 : null;
 }
