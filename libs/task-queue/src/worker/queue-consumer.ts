@@ -25,6 +25,27 @@ export interface Delivery {
   readonly stale: boolean;
 }
 
+/** A delivery settled through the ack batcher of the channel it came from: never another channel's. */
+class ChannelDelivery implements Delivery {
+  constructor(
+    readonly message: ConsumeMessage,
+    readonly queue: ResolvedQueue,
+    private readonly acks: AckBatcher,
+  ) {}
+
+  ack(): void {
+    this.acks.ack(this.message);
+  }
+
+  requeue(): void {
+    this.acks.requeue(this.message);
+  }
+
+  get stale(): boolean {
+    return this.acks.closed;
+  }
+}
+
 /** Where a queue's consumer stands. Only `consuming` means the broker delivers to us. */
 export type QueueConsumerState = 'idle' | 'attaching' | 'consuming' | 'detached' | 'stopped';
 
@@ -229,21 +250,8 @@ export class QueueConsumer {
       batcher = new AckBatcher(channel);
       this.batchers.set(channel, batcher);
     }
-    const acks = batcher;
-    acks.track(message);
-    this.onDelivery({
-      message,
-      queue: this.queue,
-      ack: () => {
-        acks.ack(message);
-      },
-      requeue: () => {
-        acks.requeue(message);
-      },
-      get stale() {
-        return acks.closed;
-      },
-    });
+    batcher.track(message);
+    this.onDelivery(new ChannelDelivery(message, this.queue, batcher));
   }
 
   /**

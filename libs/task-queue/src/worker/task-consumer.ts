@@ -87,13 +87,18 @@ export class TaskConsumer {
         queue,
         this.options.queueLimits[queue.name]?.prefetch ?? this.options.prefetch,
         (delivery) => {
-          const work = this.runner.handle(delivery).catch((err: unknown) => {
-            // The runner settles every delivery itself; reaching this is a bug, and the message stays
-            // unacked until its channel closes, so the broker redelivers it.
-            this.logger.error(`Unexpected error handling a delivery: ${errorStack(err)}`);
-          });
+          const work: Promise<void> = this.runner.handle(delivery).then(
+            () => {
+              this.inFlight.delete(work);
+            },
+            (err: unknown) => {
+              this.inFlight.delete(work);
+              // The runner settles every delivery itself; reaching this is a bug, and the message stays
+              // unacked until its channel closes, so the broker redelivers it.
+              this.logger.error(`Unexpected error handling a delivery: ${errorStack(err)}`);
+            },
+          );
           this.inFlight.add(work);
-          void work.finally(() => this.inFlight.delete(work));
         },
         () => {
           this.consumingMayHaveChanged();
