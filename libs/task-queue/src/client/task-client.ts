@@ -78,7 +78,7 @@ export class TaskClient {
     kwargs?: Kwargs,
     options?: SendWithLinksOptions,
   ): Promise<AsyncResult<R>>;
-  async send(
+  send(
     task: string | TaskRef,
     args: readonly unknown[] = [],
     kwargs: Kwargs = {},
@@ -227,7 +227,10 @@ export class TaskClient {
     };
     // Track before publishing: a fast worker may answer before publish() returns.
     const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
-    const linked = [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
+    const linked =
+      callbacks.length + errbacks.length === 0
+        ? []
+        : [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
     for (const s of linked) this.runtime.results.track(s.id);
     try {
       await this.publisher.publish(message, resolved.route);
