@@ -4,8 +4,11 @@ import type { Channel, ConsumeMessage } from 'amqplib';
  * Acks the deliveries of one channel in runs. Delivery tags grow in delivery order, so when the oldest
  * unsettled deliveries have all finished, one `basic.ack` with `multiple` settles them together; a
  * delivery finished behind one still running is acked on its own, so it never holds a prefetch slot.
- * Flushed once per turn of the event loop: the window in which an ack waits is a few microseconds, and
- * an ack that a channel close beats is redelivered by the broker (at-least-once, like every lost ack).
+ * Flushed on the next tick, once the microtasks of this turn have run: every task that finished in this
+ * turn (a no-op task finishes in the turn its delivery arrived) joins one batch, and the acks still
+ * reach amqplib before its mux writes in this turn's check phase. A `setImmediate` flush came one turn
+ * later, and the broker refilled our prefetch window one turn later too. An ack that a channel close
+ * beats is redelivered by the broker (at-least-once, like every lost ack).
  */
 export class AckBatcher {
   /** Unsettled deliveries in tag order (a Map keeps insertion order); true once finished. */
@@ -80,7 +83,7 @@ export class AckBatcher {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    process.nextTick(() => {
       this.flush();
     });
   }
