@@ -132,9 +132,9 @@ function rows(r: BenchResults): Row[] {
     ms(`Worker RSS after a ${k(r.config.rssWarmTasks)}-task warm-up, MiB`, (x) => x.memory.warmMb),
     ms(`Worker RSS after ${k(r.config.rssTasks)} more tasks, MiB`, (x) => x.memory.afterMb),
     [
-      `Worker RSS growth over those ${k(r.config.rssTasks)} / from cold idle, MiB`,
-      `${n2(raw.memory.growthMb)} / ${n2(raw.memory.growthFromIdleMb)}`,
-      `${n2(cel.memory.growthMb)} / ${n2(cel.memory.growthFromIdleMb)}`,
+      `Worker RSS growth over those ${k(r.config.rssTasks)} (medians of the ends / last − first sample / from cold idle), MiB`,
+      `${n2(raw.memory.growthMb)} / ${n2(raw.memory.growthEndpointsMb)} / ${n2(raw.memory.growthFromIdleMb)}`,
+      `${n2(cel.memory.growthMb)} / ${n2(cel.memory.growthEndpointsMb)} / ${n2(cel.memory.growthFromIdleMb)}`,
       '',
       '',
     ],
@@ -299,10 +299,12 @@ orchestrator; queue names are unique per run and deleted at the end.
   ${c.delayMinS}–${c.delayMaxS} s, sent at 1000/s; lateness is handler start − \`eta\` (wall clock, 1 ms resolution).
   Kept below the prefetch, so no task waits in the broker behind held ones.
 - **Memory** (baseline and Celeriac): a fresh worker process; RSS and heap after two forced GCs when idle
-  (listening, nothing handled), after a warm-up of ${k(c.rssWarmTasks)} tasks, and at six checkpoints over
+  (listening, nothing handled), after a warm-up of ${k(c.rssWarmTasks)} tasks, and at ten checkpoints over
   ${k(c.rssTasks)} more (end to end, same producer). Growth is judged over those ${k(c.rssTasks)}: the warm-up's
   growth (JIT code, V8's young generation growing to its working size, allocator arenas) is paid once per process,
-  by the baseline too, and is reported beside it as growth from cold idle; a leak shows as a trend, so the
+  by the baseline too, and is reported beside it as growth from cold idle. RSS after forced GCs moves by a few
+  MiB from one checkpoint to the next while heap and external memory stay flat (allocator pages), so growth is
+  the median RSS of the last three checkpoints minus that of the first three; a leak shows as a trend, so the
   least-squares slope of RSS and of heap used over the checkpoints is reported as well.
 - **CPU** (all three sides, in the rate phases): \`process.cpuUsage()\` (user + system) deltas over each phase,
   divided by the task count: producer over enqueue, consumer over drain, and both over end to end; and the

@@ -97,8 +97,13 @@ export interface MemoryPhase {
   readonly idleMb: number;
   readonly warmMb: number;
   readonly afterMb: number;
-  /** after − warm: growth over `rssTasks` once JIT code, V8's young generation and buffers have settled. */
+  /**
+   * Growth over `rssTasks` once JIT code, V8's young generation and buffers have settled: the median RSS
+   * of the last three checkpoints minus that of the first three (the warm sample and the next two).
+   */
   readonly growthMb: number;
+  /** after − warm, two single samples (each moves by a few MiB between checkpoints). */
+  readonly growthEndpointsMb: number;
   /** after − idle: includes the one-time warm-up. */
   readonly growthFromIdleMb: number;
   /** Least-squares slopes over the checkpoints after warm-up, in MiB per 100,000 tasks. */
