@@ -9,6 +9,8 @@ function pending(name: string, deadline: number, outcomes: string[]): PendingPub
     channel: undefined,
     written: false,
     settled: false,
+    exchange: '',
+    routingKey: name,
   };
 }
 

@@ -11,6 +11,9 @@ export interface PendingPublish<Request> {
   channel: ConfirmChannel | undefined;
   /** True once written to a channel, even one that closed since: a timeout then may still be delivered. */
   written: boolean;
+  /** Where it was last written (or is to be): what a `basic.return` of it names. */
+  exchange: string;
+  routingKey: string;
   settled: boolean;
 }
 

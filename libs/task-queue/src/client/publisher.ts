@@ -24,6 +24,18 @@ export interface PublishRequest {
   readonly mandatory: boolean;
   /** For error messages, e.g. `task "email.send" (id 1b2c…)`. */
   readonly what: string;
+  /**
+   * Where to publish, decided each time the message is written rather than when `publish()` was called:
+   * a delayed message's level in the delay cascade depends on how long is left, and a publish may first
+   * wait for a connection. Its exchange must be one `exchange` names or one marked known.
+   */
+  readonly target?: () => PublishTarget;
+}
+
+/** An exchange and a routing key. */
+export interface PublishTarget {
+  readonly exchange: string;
+  readonly routingKey: string;
 }
 
 /** Sets up broker entities on a channel; run again after every reconnect. */
@@ -209,6 +221,8 @@ export class Publisher {
         channel: undefined,
         written: false,
         settled: false,
+        exchange: request.exchange,
+        routingKey: request.routingKey,
       });
     });
   }
@@ -281,6 +295,8 @@ export class Publisher {
         channel: undefined,
         written: false,
         settled: false,
+        exchange: request.exchange,
+        routingKey: request.routingKey,
       });
     });
   }
@@ -313,7 +329,8 @@ export class Publisher {
   private write(publish: PendingPublish<PublishRequest>): boolean {
     const channel = this.rawChannel;
     if (!this.writable || channel === undefined) return false;
-    const { exchange, routingKey, message, mandatory } = publish.request;
+    const { message, mandatory } = publish.request;
+    const { exchange, routingKey } = publish.request.target?.() ?? publish.request;
     this.coalescer.hold(this.connection.current);
     let hasRoom: boolean;
     try {
@@ -336,6 +353,8 @@ export class Publisher {
     this.coalescer.flushSoon();
     publish.channel = channel;
     publish.written = true;
+    publish.exchange = exchange;
+    publish.routingKey = routingKey;
     // amqplib buffers without bound; past its high-water mark we hold further publishes in our own
     // (bounded) queue until the channel drains.
     if (!hasRoom) this.channelFull = true;
@@ -366,12 +385,13 @@ export class Publisher {
     const { request } = publish;
     if (err === null || err === undefined) {
       if (this.returned.size > 0) {
-        const key = returnKey(request.exchange, request.routingKey, request.message.properties);
+        const { exchange, routingKey } = publish;
+        const key = returnKey(exchange, routingKey, request.message.properties);
         const reason = this.returned.get(key);
         if (reason !== undefined) {
           this.returned.delete(key);
           if (request.mandatory) {
-            this.fail(publish, new UnroutableError(request.exchange, request.routingKey, reason));
+            this.fail(publish, new UnroutableError(exchange, routingKey, reason));
             return;
           }
         }

@@ -1,8 +1,8 @@
 import type { Channel } from 'amqplib';
-import type { Publisher } from '../client/publisher.js';
+import type { Publisher, PublishTarget } from '../client/publisher.js';
 import type { OutgoingMessage } from '../message/amqp-message.js';
 import { destinationHeaders } from './delay-headers.js';
-import { planDelay } from './delay-plan.js';
+import { planDelay, type DelayPlan } from './delay-plan.js';
 import { assertDelayTopology, DELAY_LEVELS, delayNames } from './delay-topology.js';
 
 /** Where a delayed message is delivered when it is due. */
@@ -49,18 +49,29 @@ export class DelayScheduler {
         },
       },
     };
-    await this.publisher.publish(
-      plan.kind === 'ready'
-        ? { exchange: '', routingKey: plan.queue, message: delayed, mandatory: true, what }
-        : {
-            exchange: plan.exchange,
-            routingKey: plan.routingKey,
-            message: delayed,
-            mandatory: true,
-            what,
-          },
-    );
+    const first = this.targetOf(plan);
+    await this.publisher.publish({
+      ...first,
+      message: delayed,
+      mandatory: true,
+      what,
+      // Planned again when written: a publish that waited for a connection must not add its wait to
+      // the delay (the cascade counts from when the broker has the message).
+      target: () => this.targetOf(planDelay(etaMs, Date.now(), this.prefix)),
+    });
     return true;
+  }
+
+  /** Where a plan publishes; a task due by now goes to the ready queue, whose forwarder sends it on at once. */
+  private targetOf(plan: DelayPlan): PublishTarget {
+    switch (plan.kind) {
+      case 'cascade':
+        return { exchange: plan.exchange, routingKey: plan.routingKey };
+      case 'ready':
+        return { exchange: '', routingKey: plan.queue };
+      case 'direct':
+        return { exchange: '', routingKey: delayNames(this.prefix).ready };
+    }
   }
 
   /**
