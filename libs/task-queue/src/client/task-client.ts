@@ -8,6 +8,7 @@ import {
   type SendWithLinksOptions,
   type TaskSignature,
 } from '../canvas/task-signature.js';
+import { toError } from '../errors/error-text.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import {
   TASK_LANG,
@@ -23,11 +24,22 @@ import type { RevocationPublisher } from '../revocation/revocation-publisher.js'
 import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../task-queue.constants.js';
 import { TaskQueueRuntime } from '../task-queue.runtime.js';
-import { resolveSendOptions, type SendOptions } from './send-options.js';
+import { resolveSendOptions, type ResolvedSendOptions, type SendOptions } from './send-options.js';
 import type { TaskRef } from './task-ref.js';
 import { TaskPublisher } from './task-publisher.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
+
+/** A send between its options being checked and its message being built. */
+interface Outgoing {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly kwargs: Kwargs;
+  readonly lineage: Lineage;
+  readonly resolved: ResolvedSendOptions;
+  readonly callbacks: readonly TaskSignature[];
+  readonly errbacks: readonly TaskSignature[];
+}
 
 /** Where a message sits in a workflow. */
 interface Lineage {
@@ -178,22 +190,44 @@ export class TaskClient {
     return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);
   }
 
-  private async sendOne<R>(
+  /**
+   * Not an async function, so that a send without a result (the common case for fire-and-forget work)
+   * costs no async frames of its own; the reply queue is awaited only when a result is wanted.
+   */
+  private sendOne<R>(
     name: string,
     args: readonly unknown[],
     kwargs: Kwargs,
     options: SendWithLinksOptions,
     lineage: Lineage,
   ): Promise<AsyncResult<R>> {
-    // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
-    const { link, linkError, ...sendOptions } = options;
-    const resolved = resolveSendOptions(sendOptions satisfies SendOptions, Date.now());
-    const callbacks = asList(link);
-    const errbacks = asList(linkError);
+    try {
+      // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
+      const { link, linkError, ...sendOptions } = options;
+      const outgoing: Outgoing = {
+        name,
+        args,
+        kwargs,
+        lineage,
+        resolved: resolveSendOptions(sendOptions satisfies SendOptions, Date.now()),
+        callbacks: asList(link),
+        errbacks: asList(linkError),
+      };
+      const needsReply =
+        !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
+      if (needsReply) {
+        return this.replyQueue().then((replyTo) => this.publishOne<R>(outgoing, replyTo));
+      }
+      return this.publishOne<R>(outgoing, null);
+    } catch (err: unknown) {
+      return Promise.reject(toError(err));
+    }
+  }
+
+  private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
+    const { name, args, kwargs, lineage, resolved, callbacks, errbacks } = outgoing;
     const id = resolved.taskId ?? randomUUID();
     const wantsResult = !resolved.ignoreResult;
-    const replyTo =
-      wantsResult || callbacks.length + errbacks.length > 0 ? await this.replyQueue() : null;
     const now = Date.now();
     const embed: TaskEmbedWire = {
       callbacks:
@@ -232,13 +266,23 @@ export class TaskClient {
         ? []
         : [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
     for (const s of linked) this.runtime.results.track(s.id);
-    try {
-      await this.publisher.publish(message, resolved.route);
-    } catch (err: unknown) {
+    const untrack = (): void => {
       for (const taskId of [id, ...linked.map((s) => s.id)]) this.runtime.results.untrack(taskId);
-      throw err;
+    };
+    let published: Promise<void>;
+    try {
+      published = this.publisher.publish(message, resolved.route);
+    } catch (err: unknown) {
+      untrack();
+      return Promise.reject(toError(err));
     }
-    return handle;
+    return published.then(
+      () => handle,
+      (err: unknown) => {
+        untrack();
+        return Promise.reject(toError(err));
+      },
+    );
   }
 
   private async replyQueue(): Promise<string> {
