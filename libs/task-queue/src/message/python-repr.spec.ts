@@ -11,6 +11,9 @@ describe('python-repr', () => {
     expect(argsRepr([])).toBe('()');
     expect(argsRepr([4])).toBe('(4,)');
     expect(argsRepr([2, 3])).toBe('(2, 3)');
+    expect(argsRepr([1.5, -7, 1e21, 0])).toBe('(1.5, -7, 1e+21, 0)');
+    expect(argsRepr([1, 2, 3, 4, 5])).toBe('(1, 2, 3, 4, 5)');
+    expect(argsRepr([Number.NaN])).toBe('(nan,)');
     expect(argsRepr(['x'])).toBe("('x',)");
     expect(argsRepr([null, true, false, 2.5, [1, 'a'], { k: 1 }])).toBe(
       "(None, True, False, 2.5, [1, 'a'], {'k': 1})",

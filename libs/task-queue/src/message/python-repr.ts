@@ -184,8 +184,26 @@ export function pythonRepr(value: unknown, maxLength: number = REPR_MAX_LENGTH):
   return out.result();
 }
 
+/** The args as text when they are a few finite numbers (holes and anything else: undefined). */
+function finiteNumbers(args: readonly unknown[]): string[] | undefined {
+  if (args.length > 4) return undefined;
+  const texts: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const value = args[i];
+    if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+    texts.push(String(value));
+  }
+  return texts;
+}
+
 /** The `argsrepr` header: positional args as a Python tuple, e.g. `(2, 3)` or `(4,)`. */
 export function argsRepr(args: readonly unknown[], maxLength: number = REPR_MAX_LENGTH): string {
+  // Every send pays for this header; ids and counts as args are common enough to skip the writer.
+  const numbers = finiteNumbers(args);
+  if (numbers) {
+    const text = numbers.length === 1 ? `(${numbers[0]},)` : `(${numbers.join(', ')})`;
+    if (text.length <= maxLength) return text;
+  }
   const out = new ReprWriter(maxLength);
   writeSequence(out, args, '(', ')', 1, new Set());
   return out.result();
@@ -196,5 +214,6 @@ export function kwargsRepr(
   kwargs: Readonly<Record<string, unknown>>,
   maxLength: number = REPR_MAX_LENGTH,
 ): string {
+  if (Object.keys(kwargs).length === 0) return '{}';
   return pythonRepr(kwargs, maxLength);
 }
