@@ -212,19 +212,7 @@ export class Publisher {
     if (!this.knownExchanges.has(request.exchange)) {
       return this.publishAfterExchangeCheck(request, deadline);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.start({
-        request,
-        deadline,
-        resolve,
-        reject,
-        channel: undefined,
-        written: false,
-        settled: false,
-        exchange: request.exchange,
-        routingKey: request.routingKey,
-      });
-    });
+    return this.enqueue(request, deadline);
   }
 
   /**
@@ -286,6 +274,11 @@ export class Publisher {
     deadline: number,
   ): Promise<void> {
     await this.checkExchange(request, deadline);
+    return this.enqueue(request, deadline);
+  }
+
+  /** Starts a checked publish: it settles when confirmed, refused, or past its deadline. */
+  private enqueue(request: PublishRequest, deadline: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.start({
         request,
