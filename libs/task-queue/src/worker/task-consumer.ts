@@ -135,8 +135,10 @@ export class TaskConsumer {
 
   private async drainAndClose(): Promise<void> {
     this.state = 'draining';
-    await Promise.all(this.consumers.map((c) => c.stopIntake())); // 1. no new deliveries
-    this.runner.stopStarting(); //                                     2. give back what has not started
+    // Stop starting tasks first: while basic.cancel makes its round trip a running task may finish, and
+    // its slot must not pass to a delivery that was waiting for it.
+    this.runner.stopStarting(); //                                     1. give back what has not started
+    await Promise.all(this.consumers.map((c) => c.stopIntake())); // 2. no new deliveries
     const drained = await settleWithin([...this.inFlight], this.options.shutdownGraceMs); // 3. let running tasks finish
     if (!drained) {
       this.logger.warn(
