@@ -1,70 +1,37 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ConfirmChannel, Message } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import type { BrokerConnection } from '../broker/broker-connection.js';
 import { PublishError } from '../errors/publish.error.js';
 import { PublishBacklogFullError } from '../errors/publish-backlog-full.error.js';
 import { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
-import { IllegalStateError } from '../errors/illegal-state.error.js';
-import type { OutgoingMessage } from '../message/amqp-message.js';
 import { errorMessage } from '../errors/error-text.js';
 import { WriteCoalescer } from '../broker/write-coalescer.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
+import {
+  brokerRefusal,
+  closedError,
+  describe,
+  isChannelClosed,
+  probeExchange,
+  returnKey,
+  returnReason,
+} from './publish-failures.js';
+import type {
+  PublisherHealth,
+  PublisherLimits,
+  PublishRequest,
+  TopologySetup,
+} from './publish-request.js';
 
-/** One publish: where, what, and how to name it in errors. */
-export interface PublishRequest {
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly message: OutgoingMessage;
-  /**
-   * Ask the broker to return the message when no queue takes it. RabbitMQ *confirms* unroutable
-   * messages, so without this a typo in a route is silent loss (reliability.md §0.1).
-   */
-  readonly mandatory: boolean;
-  /** For error messages, e.g. `task "email.send" (id 1b2c…)`. */
-  readonly what: string;
-  /**
-   * Where to publish, decided each time the message is written rather than when `publish()` was called:
-   * a delayed message's level in the delay cascade depends on how long is left, and a publish may first
-   * wait for a connection. Its exchange must be one `exchange` names or one marked known.
-   */
-  readonly target?: () => PublishTarget;
-}
-
-/** An exchange and a routing key. */
-export interface PublishTarget {
-  readonly exchange: string;
-  readonly routingKey: string;
-}
-
-/** Sets up broker entities on a channel; run again after every reconnect. */
-export type TopologySetup = (channel: Channel) => Promise<void>;
-
-/** Limits of a publisher. */
-export interface PublisherLimits {
-  /** How long one publish may wait for a connection, an alarm to clear and its confirm, in total. */
-  readonly publishTimeoutMs: number;
-  /** Publishes that may wait at once; more are refused with `PublishBacklogFullError`. */
-  readonly maxPendingPublishes: number;
-}
-
-/** What a publisher reports to health checks. */
-export interface PublisherHealth {
-  /** Publishes waiting for a connection, an alarm to clear, or their confirm. */
-  readonly pending: number;
-  readonly maxPending: number;
-  /** True while the publishing channel is open and set up. */
-  readonly channelOpen: boolean;
-  /** Publishes sent again (same content, same task id) after their channel closed before the confirm. */
-  readonly republished: number;
-}
-
-/** AMQP reply code of a passive declare of something that does not exist. */
-const NOT_FOUND = 404;
-
-/** RabbitMQ's text when a message is above its `max_message_size` (it then closes the channel, 406). */
-const BROKER_SIZE_LIMIT = /message size (\d+) is larger than configured max size (\d+)/;
+export type {
+  PublisherHealth,
+  PublisherLimits,
+  PublishRequest,
+  PublishTarget,
+  TopologySetup,
+} from './publish-request.js';
 
 /**
  * Publishes on one long-lived confirm channel (shared by every caller of the process) and resolves
@@ -392,7 +359,7 @@ export class Publisher {
       this.succeed(publish);
       return;
     }
-    const refusal = this.brokerRefusal(request.message);
+    const refusal = brokerRefusal(this.lastChannelError, request.message.content.length);
     if (refusal) {
       this.fail(publish, new PublishError(request.what, refusal, { cause: err }));
       return;
@@ -484,22 +451,6 @@ export class Publisher {
     this.flushWaiting();
   }
 
-  /**
-   * When the broker closed the channel because *this* message was above its `max_message_size`, the
-   * reason to report; retrying would only close the shared channel again.
-   */
-  private brokerRefusal(message: OutgoingMessage): string | undefined {
-    const match = this.lastChannelError
-      ? BROKER_SIZE_LIMIT.exec(this.lastChannelError.message)
-      : null;
-    if (!match || Number(match[1]) !== message.content.length) return undefined;
-    return (
-      `RabbitMQ refused it: its ${match[1]} bytes are above the broker's max_message_size (${match[2]} bytes). ` +
-      `Set maxPayloadBytes to at most ${match[2]} so clients refuse such tasks before sending them, or raise ` +
-      `max_message_size on the broker`
-    );
-  }
-
   private assertOpen(request: PublishRequest): void {
     if (this.closed) throw closedError(request);
   }
@@ -523,55 +474,7 @@ export class Publisher {
     await this.waitUntilWritable(request, deadline);
     const connection = this.connection.current;
     if (!connection) throw this.timeoutError({ request, written: false });
-    // A passive declare of a missing exchange closes its channel, so use a throwaway one.
-    const probe = await connection.createChannel();
-    probe.on('error', () => undefined);
-    try {
-      await probe.checkExchange(request.exchange);
-      this.knownExchanges.add(request.exchange);
-    } catch (err: unknown) {
-      if ((err as { code?: unknown }).code === NOT_FOUND) {
-        throw new UnroutableError(
-          request.exchange,
-          request.routingKey,
-          'the exchange does not exist',
-        );
-      }
-      throw new PublishError(
-        request.what,
-        `could not check that exchange "${request.exchange}" exists: ${errorMessage(err)}`,
-        { cause: err },
-      );
-    } finally {
-      await probe.close().catch(() => undefined);
-    }
+    await probeExchange(connection, request);
+    this.knownExchanges.add(request.exchange);
   }
-}
-
-function closedError(request: PublishRequest): IllegalStateError {
-  return new IllegalStateError(`Cannot publish ${request.what}: the publisher is closed`);
-}
-
-function returnKey(
-  exchange: string,
-  routingKey: string,
-  properties: { correlationId?: string },
-): string {
-  return `${exchange}\u0000${routingKey}\u0000${properties.correlationId ?? ''}`;
-}
-
-function returnReason(msg: Message): string {
-  const fields = msg.fields as Message['fields'] & { replyText?: string };
-  return fields.replyText ?? 'NO_ROUTE';
-}
-
-function isChannelClosed(err: unknown): boolean {
-  return err instanceof Error && /channel closed|connection closed/i.test(err.message);
-}
-
-function describe(err: unknown): string {
-  const message = errorMessage(err);
-  return message === 'message nacked'
-    ? 'RabbitMQ nacked it (an internal error of the queue); send it again with the same taskId'
-    : message;
 }
