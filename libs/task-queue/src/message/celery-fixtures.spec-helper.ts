@@ -3,7 +3,7 @@
  * deliveries shaped like amqplib's, plus access to amqplib's field-table codec. Used by specs only.
  */
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,14 @@ export const REPO_ROOT = path.resolve(HERE, '../../../..');
 
 export const FIXTURES_DIR =
   process.env['CELERY_FIXTURES_DIR'] ?? path.resolve(REPO_ROOT, '../shared/fixtures/celery-5.2.6');
+
+if (!existsSync(FIXTURES_DIR)) {
+  throw new Error(
+    `The captured Celery 5.2.6 messages are not at ${FIXTURES_DIR}. They are read in place from ` +
+      '`shared/fixtures/celery-5.2.6` beside the repository; clone the repository next to `shared/`, or set ' +
+      'CELERY_FIXTURES_DIR to that folder.',
+  );
+}
 
 export interface CeleryFixture {
   readonly name: string;
