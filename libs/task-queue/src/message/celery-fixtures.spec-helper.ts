@@ -14,14 +14,19 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** libs/task-queue/src/message → repository root. */
 export const REPO_ROOT = path.resolve(HERE, '../../../..');
 
+/**
+ * The captured messages, copied byte for byte into the repository so that a clone anywhere can run the
+ * codec tests; `celery-fixtures.spec.ts` checks the copy against the shared originals when they are there.
+ */
 export const FIXTURES_DIR =
-  process.env['CELERY_FIXTURES_DIR'] ?? path.resolve(REPO_ROOT, '../shared/fixtures/celery-5.2.6');
+  process.env['CELERY_FIXTURES_DIR'] ?? path.resolve(REPO_ROOT, 'test/fixtures/celery-5.2.6');
+
+/** Where the originals live in the workspace (beside the repository), when they do. */
+export const SHARED_FIXTURES_DIR = path.resolve(REPO_ROOT, '../shared/fixtures/celery-5.2.6');
 
 if (!existsSync(FIXTURES_DIR)) {
   throw new Error(
-    `The captured Celery 5.2.6 messages are not at ${FIXTURES_DIR}. They are read in place from ` +
-      '`shared/fixtures/celery-5.2.6` beside the repository; clone the repository next to `shared/`, or set ' +
-      'CELERY_FIXTURES_DIR to that folder.',
+    `The captured Celery 5.2.6 messages are not at ${FIXTURES_DIR}; set CELERY_FIXTURES_DIR to their folder.`,
   );
 }
 
