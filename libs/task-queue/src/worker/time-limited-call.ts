@@ -23,14 +23,6 @@ export async function callWithTimeLimits(
   limits: TimeLimitsMs,
   onAbandoned: () => void,
 ): Promise<CallOutcome> {
-  if (limits.softMs === null && limits.hardMs === null) {
-    // The common case, kept lean: no timers, no race.
-    try {
-      return { ok: true, value: await call() };
-    } catch (thrown: unknown) {
-      return { ok: false, thrown };
-    }
-  }
   const timers: NodeJS.Timeout[] = [];
   if (limits.softMs !== null) {
     const softMs = limits.softMs;
@@ -40,7 +32,14 @@ export async function callWithTimeLimits(
       }, softMs),
     );
   }
-  const settled = call().then(
+  let running: Promise<unknown>;
+  try {
+    running = call();
+  } catch (thrown: unknown) {
+    for (const timer of timers) clearTimeout(timer);
+    return { ok: false, thrown };
+  }
+  const settled = running.then(
     (value): CallOutcome => ({ ok: true, value }),
     (thrown: unknown): CallOutcome => ({ ok: false, thrown }),
   );
