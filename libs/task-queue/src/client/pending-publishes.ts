@@ -78,18 +78,6 @@ export class PendingPublishes<Request> {
     else this.waiting.unshift(publish);
   }
 
-  /** Every unsettled publish, oldest first (a copy: the caller may settle them while iterating). */
-  snapshot(): PendingPublish<Request>[] {
-    return [...this.all];
-  }
-
-  /** Unsettled publishes that were written to `channel` and wait for its confirm. */
-  inFlightOn(channel: ConfirmChannel): number {
-    let count = 0;
-    for (const publish of this.all) if (publish.channel === channel) count++;
-    return count;
-  }
-
   dispose(): void {
     this.disarmTimer();
   }
