@@ -149,6 +149,7 @@ describe('delayed tasks under faults (F14)', () => {
     const v = s.verdict(
       'delayed tasks across stop_app, kill -9 and a connection drop',
       `never early: ${late.early.length === 0 ? 'yes' : `NO (${late.early.length})`}; lateness of ${late.onTime.length} tasks no outage covered: p99 ${late.p99} ms, max ${late.max} ms`,
+      { delayed: true },
     );
     expect(v.lost).toEqual([]);
     expect(v.duplicates.length - v.explained.length).toBe(0);

@@ -31,6 +31,17 @@ export interface Verdict {
  */
 const ACK_SLACK_MS = 1_000;
 
+/** What, besides its publish and its first run, exposes a task to a fault. */
+export interface CheckOptions {
+  /**
+   * The tasks were delayed: from publish to first run each sat in the delay cascade, whose quorum
+   * levels dead-letter at-least-once and whose forwarder acks its copy after the forward publish.
+   * A fault anywhere in that stay may store the task twice (reliability.md §3), so it explains a
+   * duplicate too.
+   */
+  readonly delayed?: boolean;
+}
+
 /**
  * Checks a ledger against the at-least-once promise: lost = sent − (done ∪ dead); a duplicate is an id
  * that ran or died more than once; it is explained only when an injected fault overlapped that id:
@@ -42,6 +53,7 @@ export function check(
   ledger: Ledger,
   faults: readonly FaultWindow[],
   extra = '',
+  options: CheckOptions = {},
 ): Verdict {
   const sentAt = new Map<string, { t0: number; t: number }>();
   const runs = new Map<string, LedgerEvent[]>();
@@ -62,14 +74,18 @@ export function check(
     const endings = events.filter((ev) => ev.e === 'done' || ev.e === 'dead');
     if (endings.length < 2) continue;
     duplicates.push(id);
-    if (isExplained(sentAt.get(id), events, faults)) explained.push(id);
+    if (isExplained(sentAt.get(id), events, faults, options)) explained.push(id);
   }
   const unconfirmedArrivals = [...arrivals].filter((id) => !sentAt.has(id));
   const done = ledger.ids('done').size;
   const dead = ledger.ids('dead').size;
+  const unexplained = duplicates.filter((id) => !explained.includes(id));
   const line =
     `${scenario}: sent ${sentAt.size}, done ${done}, dead ${dead}, lost ${lost.length}, ` +
-    `duplicates ${duplicates.length} (explained ${explained.length})${extra ? `; ${extra}` : ''}`;
+    `duplicates ${duplicates.length} (explained ${explained.length})${extra ? `; ${extra}` : ''}` +
+    unexplained
+      .map((id) => `\n  unexplained duplicate ${describe(id, sentAt.get(id), runs.get(id))}`)
+      .join('');
   return {
     sent: sentAt.size,
     done,
@@ -86,18 +102,37 @@ function overlaps(from: number, to: number, fault: FaultWindow): boolean {
   return from <= fault.to && to >= fault.from;
 }
 
+/** One duplicate's timeline, for the scenario's log: what the checker saw when it could not explain it. */
+function describe(
+  id: string,
+  sent: { t0: number; t: number } | undefined,
+  events: readonly LedgerEvent[] = [],
+): string {
+  const origin = sent?.t0 ?? events[0]?.t ?? 0;
+  const rows = events.map((ev) => `${ev.e} +${ev.t - origin} ms`);
+  return `${id}: sent ${sent ? `+0…+${sent.t - sent.t0} ms` : 'unconfirmed'}, ${rows.join(', ')}`;
+}
+
 function isExplained(
   sent: { t0: number; t: number } | undefined,
   events: readonly LedgerEvent[],
   faults: readonly FaultWindow[],
+  options: CheckOptions,
 ): boolean {
   // A publish in flight during the fault may have been stored once before the close and once on retry.
   if (sent && faults.some((f) => f.pid === undefined && overlaps(sent.t0, sent.t, f))) return true;
-  // A first run whose ack the fault may have beaten: started before the fault ended, and not finished
-  // (plus the ack's way to the broker) before it began.
   const first = events.find((ev) => ev.e === 'started');
   const firstEnd = events.find((ev) => ev.e === 'done' || ev.e === 'dead');
   if (!first || !firstEnd) return false;
+  // A delayed task waited in the broker's cascade from its publish until its first run.
+  if (
+    options.delayed &&
+    sent &&
+    faults.some((f) => f.pid === undefined && overlaps(sent.t0, first.t, f))
+  )
+    return true;
+  // A first run whose ack the fault may have beaten: started before the fault ended, and not finished
+  // (plus the ack's way to the broker) before it began.
   return faults.some(
     (f) =>
       (f.pid === undefined || f.pid === first.pid) &&

@@ -9,7 +9,7 @@ import {
 } from '@app/task-queue';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../../support/apps.js';
 import { RABBITMQ_URL } from '../../support/broker.js';
-import { check, type FaultWindow, type Verdict } from './checker.js';
+import { check, type CheckOptions, type FaultWindow, type Verdict } from './checker.js';
 import { FaultTasks, LEDGER } from './fault-tasks.js';
 import { Ledger } from './ledger.js';
 import { ScenarioVhost } from './rabbit.js';
@@ -230,8 +230,8 @@ export class Scenario {
   }
 
   /** Checks the ledger, prints the scenario's one line, and returns the verdict. */
-  verdict(name: string, extra = ''): Verdict {
-    const verdict = check(`${this.id} ${name}`, this.ledger, this.faults, extra);
+  verdict(name: string, extra = '', options: CheckOptions = {}): Verdict {
+    const verdict = check(`${this.id} ${name}`, this.ledger, this.faults, extra, options);
     console.log(verdict.line);
     return verdict;
   }
