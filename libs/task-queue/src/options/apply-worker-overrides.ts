@@ -1,9 +1,7 @@
 import { hostname as osHostname } from 'node:os';
-import { celeryQueue } from '../broker/topology.js';
-import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import { describeValue } from './describe-value.js';
 import type { ResolveEnvironment } from './resolve-options.js';
-import { type QueueEntry, queueTable } from './resolve-queues.js';
+import { missingQueueCollector, type QueueEntry, queueTable } from './resolve-queues.js';
 import { resolveWorker } from './resolve-worker.js';
 import type { ResolvedTaskQueueOptions, WorkerOptions } from './task-queue-options.js';
 
@@ -31,23 +29,13 @@ export function applyWorkerOverrides(
     ...(overrides.concurrency === undefined ? { prefetch } : {}),
     ...overrides,
   };
-  const missing: QueueEntry[] = [];
+  const { missing, useQueue } = missingQueueCollector(
+    (queue) => options.queues.has(queue),
+    options.createMissingQueues,
+  );
   const worker = resolveWorker(input, {
     defaultQueue: options.defaultQueue,
-    useQueue: (queue, field) => {
-      if (options.queues.has(queue) || missing.some((e) => e.queue.name === queue)) return;
-      if (!options.createMissingQueues) {
-        throw new InvalidOptionsError(
-          field,
-          `names a queue that is not configured; add it to "queues" or enable "createMissingQueues", got ${describeValue(queue)}`,
-        );
-      }
-      missing.push({
-        queue: celeryQueue(queue),
-        field,
-        label: `the missing queue ${describeValue(queue)} (${field})`,
-      });
-    },
+    useQueue,
     hostname: () => env?.hostname ?? osHostname(),
   });
   if (missing.length === 0) return Object.freeze({ ...options, worker });

@@ -1,12 +1,11 @@
 import { hostname as osHostname } from 'node:os';
 
-import { celeryQueue } from '../broker/topology.js';
 import { InvalidOptionsError } from '../errors/invalid-options.error.js';
 import { checkQueueName } from './amqp-names.js';
 import { describeValue } from './describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
-import { type QueueEntry, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
+import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -139,28 +138,11 @@ export function resolveOptions(
     input.defaultQueue ?? TASK_QUEUE_DEFAULTS.defaultQueue,
   );
   const configured = resolveConfiguredQueues(input.queues ?? [], defaultQueue);
-  // Queues that routes or the worker name without configuring them join the table as Celery's missing
-  // queues, so that clients declare them before publishing and workers before consuming, as Celery does.
-  const missing: QueueEntry[] = [];
-  const useQueue = (queue: string, field: string): void => {
-    if (
-      configured.some((e) => e.queue.name === queue) ||
-      missing.some((e) => e.queue.name === queue)
-    ) {
-      return;
-    }
-    if (!createMissingQueues) {
-      throw new InvalidOptionsError(
-        field,
-        `names a queue that is not configured; add it to "queues" or enable "createMissingQueues", got ${describeValue(queue)}`,
-      );
-    }
-    missing.push({
-      queue: celeryQueue(queue),
-      field,
-      label: `the missing queue ${describeValue(queue)} (${field})`,
-    });
-  };
+  // Queues that routes or the worker name without configuring them join the table as missing queues.
+  const { missing, useQueue } = missingQueueCollector(
+    (queue) => configured.some((e) => e.queue.name === queue),
+    createMissingQueues,
+  );
   const routes = resolveRoutes(input.routes ?? {}, useQueue);
   const worker = resolveWorker(input.worker ?? {}, {
     defaultQueue,

@@ -50,6 +50,38 @@ export interface QueueEntry {
 }
 
 /**
+ * Collects the queues that routes or the worker name without configuring them. Each joins the table as
+ * Celery's missing queue ({@link celeryQueue}), so that clients declare it before publishing and workers
+ * before consuming, as Celery does; with `createMissingQueues` off, naming one is an error.
+ *
+ * @param isConfigured - whether a queue of that name is configured already
+ */
+export function missingQueueCollector(
+  isConfigured: (queue: string) => boolean,
+  createMissingQueues: boolean,
+): {
+  readonly missing: readonly QueueEntry[];
+  readonly useQueue: (queue: string, field: string) => void;
+} {
+  const missing: QueueEntry[] = [];
+  const useQueue = (queue: string, field: string): void => {
+    if (isConfigured(queue) || missing.some((e) => e.queue.name === queue)) return;
+    if (!createMissingQueues) {
+      throw new InvalidOptionsError(
+        field,
+        `names a queue that is not configured; add it to "queues" or enable "createMissingQueues", got ${describeValue(queue)}`,
+      );
+    }
+    missing.push({
+      queue: celeryQueue(queue),
+      field,
+      label: `the missing queue ${describeValue(queue)} (${field})`,
+    });
+  };
+  return { missing, useQueue };
+}
+
+/**
  * Checks the `queues` option and returns the configured queues, the default queue first. The default queue
  * is added as Celery declares it ({@link celeryQueue}) unless the user configured it.
  *
