@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { BrokerConnection } from '../broker/broker-connection.js';
-import { errorMessage, toError } from '../errors/error-text.js';
+import { errorMessage } from '../errors/error-text.js';
+import { Reattacher } from '../broker/reattacher.js';
 import {
   assertRevocationStream,
   STREAM_ARGUMENTS,
@@ -24,9 +25,6 @@ export interface StreamReaderEvents {
 
 /** Unacked stream messages the broker may push; streams require a prefetch, acks only return credit. */
 const STREAM_PREFETCH = 500;
-/** First wait before reopening a channel the broker closed; doubles on each failure up to the max. */
-const REOPEN_DELAY_MS = 250;
-const MAX_REOPEN_DELAY_MS = 5_000;
 
 /**
  * Follows a RabbitMQ stream over AMQP 0-9-1 on a channel of its own: declares it, consumes from
@@ -39,11 +37,7 @@ export class StreamReader {
   private channel: Channel | undefined;
   private opening = false;
   private closed = false;
-  private currentConnection: ChannelModel | undefined;
-  private readonly closedConnections = new WeakSet<ChannelModel>();
-  private stopConnectListener: (() => void) | undefined;
-  private reopenTimer: NodeJS.Timeout | undefined;
-  private failures = 0;
+  private readonly reattacher: Reattacher<ChannelModel>;
   /** Offset of the last message read, so a re-attach resumes just after it; null before the first. */
   private lastOffset: number | null = null;
 
@@ -54,6 +48,19 @@ export class StreamReader {
     private readonly events: StreamReaderEvents,
   ) {
     this.logger = new Logger(`StreamReader(${spec.name})`);
+    this.reattacher = new Reattacher(
+      connection,
+      (conn) => {
+        // Attached, but its owner's onAttached failed (a sync marker not published): retry that alone.
+        const channel = this.channel;
+        return channel ? this.events.onAttached(channel) : this.open(conn);
+      },
+      (reason, delayMs) => {
+        this.logger.warn(
+          `Not following the stream (${errorMessage(reason)}); trying again in ${delayMs} ms`,
+        );
+      },
+    );
   }
 
   /** True while `channel` is the one consuming. */
@@ -67,31 +74,8 @@ export class StreamReader {
    */
   async start(connectTimeoutMs: number): Promise<void> {
     await this.connection.waitForConnect(connectTimeoutMs);
-    let first: ((err?: unknown) => void) | undefined;
-    const attached = new Promise<void>((resolve, reject) => {
-      first = (err) => {
-        if (err === undefined) resolve();
-        else reject(toError(err));
-      };
-    });
-    this.stopConnectListener = this.connection.onConnect((connection) => {
-      this.currentConnection = connection;
-      this.failures = 0;
-      connection.once('close', () => {
-        this.closedConnections.add(connection);
-      });
-      const report = first;
-      first = undefined;
-      void this.open(connection).then(
-        () => report?.(),
-        (err: unknown) => {
-          if (report) report(err);
-          else this.retryLater(connection, err);
-        },
-      );
-    });
     try {
-      await attached;
+      await this.reattacher.start();
     } catch (err: unknown) {
       await this.close();
       throw err;
@@ -100,8 +84,7 @@ export class StreamReader {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.stopConnectListener?.();
-    clearTimeout(this.reopenTimer);
+    this.reattacher.stop();
     const channel = this.channel;
     this.channel = undefined;
     if (channel) await channel.close().catch(() => undefined);
@@ -171,31 +154,9 @@ export class StreamReader {
     this.channel = undefined;
     if (this.isClosed()) return;
     this.events.onDetached();
-    // After a reconnect the connect listener opens a new channel; a channel closed on a live connection
-    // (a channel error, the stream deleted) is reopened here.
-    if (!this.closedConnections.has(connection) && this.currentConnection === connection) {
-      this.retryLater(connection, new Error('the channel closed'));
-    }
-  }
-
-  private retryLater(connection: ChannelModel, err: unknown): void {
-    if (this.isClosed() || this.reopenTimer) return;
-    const delay = Math.min(REOPEN_DELAY_MS * 2 ** this.failures, MAX_REOPEN_DELAY_MS);
-    this.failures++;
-    this.logger.warn(
-      `Not following the stream (${errorMessage(err)}); trying again in ${delay} ms`,
-    );
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      if (this.isClosed() || this.currentConnection !== connection) return;
-      if (this.closedConnections.has(connection)) return;
-      const channel = this.channel;
-      // Attached, but its owner's onAttached failed (a sync marker not published): retry that alone.
-      const attempt = channel ? this.events.onAttached(channel) : this.open(connection);
-      void attempt.catch((e: unknown) => {
-        this.retryLater(connection, e);
-      });
-    }, delay);
+    // A channel closed on a live connection (a channel error, the stream deleted) is reopened after a
+    // backoff; after a reconnect the reattacher opens a new channel anyway.
+    this.reattacher.retryLater(connection, new Error('the channel closed'));
   }
 
   /** A method, so the compiler does not narrow `closed` across awaits. */

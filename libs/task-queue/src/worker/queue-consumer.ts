@@ -4,7 +4,8 @@ import type { BrokerConnection } from '../broker/broker-connection.js';
 import { assertQueueTopology } from '../broker/topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { ResolvedQueue } from '../options/task-queue-options.js';
-import { errorMessage, toError } from '../errors/error-text.js';
+import { errorMessage } from '../errors/error-text.js';
+import { Reattacher } from '../broker/reattacher.js';
 
 /**
  * One delivery with its own settle functions. They act on the raw channel the delivery came from: tags
@@ -63,10 +64,6 @@ export interface QueueConsumerHealth {
   readonly lastError: string | null;
 }
 
-/** First wait before reopening a channel the broker closed; doubles on each failure up to the max. */
-const REOPEN_DELAY_MS = 250;
-const MAX_REOPEN_DELAY_MS = 5_000;
-
 /**
  * Consumes one queue on its own channel, so a channel error requeues only that queue's deliveries.
  * Re-declares the topology and re-attaches the consumer after a reconnect, a channel error or a
@@ -78,22 +75,17 @@ export class QueueConsumer {
   /** One ack batcher per channel; a closed channel's goes with it. */
   private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private consumerTag: string | undefined;
-  private stopConnectListener: (() => void) | undefined;
-  private reopenTimer: NodeJS.Timeout | undefined;
-  /** The connection we consume on; a reopen loop for an older one ends when this changes. */
-  private currentConnection: ChannelModel | undefined;
-  private readonly closedConnections = new WeakSet<ChannelModel>();
+  private readonly reattacher: Reattacher<ChannelModel>;
   private stopped = false;
   /** True while `open` runs, so a reconnect and a retry timer never open two channels. */
   private opening = false;
   private state: QueueConsumerState = 'idle';
   private since = new Date();
   private attaches = 0;
-  private failures = 0;
   private lastError: string | null = null;
 
   constructor(
-    private readonly connection: BrokerConnection,
+    connection: BrokerConnection,
     readonly queue: ResolvedQueue,
     private readonly prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
@@ -101,6 +93,13 @@ export class QueueConsumer {
     private readonly onStateChange: () => void = () => undefined,
   ) {
     this.logger = new Logger(`QueueConsumer(${queue.name})`);
+    this.reattacher = new Reattacher(connection, (conn) =>
+      this.open(conn).catch((err: unknown) => {
+        this.lastError = errorMessage(err);
+        this.logger.debug(`Cannot consume "${this.queue.name}" yet: ${this.lastError}`);
+        throw err;
+      }),
+    );
   }
 
   /** True while a consumer is attached on the broker. */
@@ -124,51 +123,18 @@ export class QueueConsumer {
    * rejects if that fails (a queue declared elsewhere with other arguments, say), and then stops.
    */
   async start(): Promise<void> {
-    let firstAttach: ((err?: unknown) => void) | undefined;
-    const attached = new Promise<void>((resolve, reject) => {
-      firstAttach = (err) => {
-        if (err === undefined) resolve();
-        else reject(toError(err));
-      };
-    });
-    this.stopConnectListener = this.connection.onConnect((connection) => {
-      this.currentConnection = connection;
-      this.failures = 0;
-      connection.once('close', () => {
-        this.closedConnections.add(connection);
-      });
-      const first = firstAttach;
-      if (first) {
-        void this.open(connection).then(
-          () => {
-            first();
-          },
-          (err: unknown) => {
-            first(err);
-          },
-        );
-      } else {
-        void this.open(connection).catch((err: unknown) => {
-          this.retryLater(connection, err);
-        });
-      }
-    });
     try {
-      await attached;
+      await this.reattacher.start();
     } catch (err: unknown) {
       await this.close();
       throw err;
-    } finally {
-      firstAttach = undefined;
     }
   }
 
   /** Stops intake (basic.cancel) but keeps the channel open, so running tasks can still ack. */
   async stopIntake(): Promise<void> {
     this.stopped = true;
-    this.stopConnectListener?.();
-    if (this.reopenTimer) clearTimeout(this.reopenTimer);
-    this.reopenTimer = undefined;
+    this.reattacher.stop();
     const { channel, consumerTag } = this;
     this.consumerTag = undefined;
     this.setState('stopped');
@@ -233,7 +199,7 @@ export class QueueConsumer {
     }
     this.consumerTag = consumerTag;
     this.attaches++;
-    this.failures = 0;
+    this.reattacher.attached();
     this.lastError = null;
     this.setState('consuming');
     this.logger.log(
@@ -282,33 +248,8 @@ export class QueueConsumer {
     if (this.stopped) return;
     this.lastError ??= 'the channel closed';
     this.setState('detached');
-    // If the whole connection died, the connect listener opens us on the next connection instead.
-    this.retryLater(connection);
-  }
-
-  private retryLater(connection: ChannelModel, err?: unknown): void {
-    if (err !== undefined) {
-      this.lastError = errorMessage(err);
-      this.logger.debug(`Cannot consume "${this.queue.name}" yet: ${this.lastError}`);
-    }
-    if (this.stopped || this.reopenTimer || this.closedConnections.has(connection)) return;
-    const delay = Math.min(REOPEN_DELAY_MS * 2 ** this.failures, MAX_REOPEN_DELAY_MS);
-    this.failures++;
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = undefined;
-      if (
-        this.stopped ||
-        this.channel ||
-        connection !== this.currentConnection ||
-        this.closedConnections.has(connection)
-      ) {
-        return;
-      }
-      void this.open(connection).catch((e: unknown) => {
-        this.retryLater(connection, e);
-      });
-    }, delay);
-    this.reopenTimer.unref();
+    // If the whole connection died, the reattacher opens us on the next connection instead.
+    this.reattacher.retryLater(connection, this.lastError);
   }
 
   /** Read through a method: `stopIntake()` may set it while we await, which narrowing cannot see. */
