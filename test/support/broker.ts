@@ -10,6 +10,34 @@ export function uniqueName(prefix: string): string {
 }
 
 /**
+ * Publishes straight to a queue on a confirm channel of its own, bypassing Celeriac (poison messages,
+ * messages as another client would send them); resolves once the broker confirmed it.
+ */
+export async function publishRawOn(
+  connection: ChannelModel,
+  queue: string,
+  content: Buffer | string,
+  options: Options.Publish = {},
+): Promise<void> {
+  const ch = await connection.createConfirmChannel();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ch.sendToQueue(
+        queue,
+        Buffer.isBuffer(content) ? content : Buffer.from(content),
+        options,
+        (err) => {
+          if (err) reject(err instanceof Error ? err : new Error(String(err)));
+          else resolve();
+        },
+      );
+    });
+  } finally {
+    await ch.close();
+  }
+}
+
+/**
  * A raw amqplib connection for looking at the broker from outside the library (queue depths, dead
  * letters, raw publishes). Fails with a message that says how to start RabbitMQ.
  */
@@ -70,22 +98,7 @@ export class BrokerProbe {
     content: Buffer | string,
     options: Options.Publish = {},
   ): Promise<void> {
-    const ch = await this.connection.createConfirmChannel();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        ch.sendToQueue(
-          queue,
-          Buffer.isBuffer(content) ? content : Buffer.from(content),
-          options,
-          (err) => {
-            if (err) reject(err instanceof Error ? err : new Error(String(err)));
-            else resolve();
-          },
-        );
-      });
-    } finally {
-      await ch.close();
-    }
+    await publishRawOn(this.connection, queue, content, options);
   }
 
   async declareQueue(

@@ -8,7 +8,7 @@ import {
   type TaskQueueOptions,
 } from '@app/task-queue';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../../support/apps.js';
-import { RABBITMQ_URL } from '../../support/broker.js';
+import { publishRawOn, RABBITMQ_URL } from '../../support/broker.js';
 import { check, type CheckOptions, type FaultWindow, type Verdict } from './checker.js';
 import { FaultTasks, LEDGER } from './fault-tasks.js';
 import { Ledger } from './ledger.js';
@@ -210,23 +210,7 @@ export class Scenario {
     content: Buffer | string,
     options: Options.Publish = {},
   ): Promise<void> {
-    const connection = await this.connection();
-    const ch = await connection.createConfirmChannel();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        ch.sendToQueue(
-          queue,
-          Buffer.isBuffer(content) ? content : Buffer.from(content),
-          options,
-          (err) => {
-            if (err) reject(err instanceof Error ? err : new Error(String(err)));
-            else resolve();
-          },
-        );
-      });
-    } finally {
-      await ch.close();
-    }
+    await publishRawOn(await this.connection(), queue, content, options);
   }
 
   /** Checks the ledger, prints the scenario's one line, and returns the verdict. */
