@@ -5,6 +5,7 @@ import {
   InvalidRevokeError,
   RevocationStreamError,
   Task,
+  TaskQueueRuntime,
   TaskRevokedError,
   deadLetterQueueName,
   type AsyncResult,
@@ -300,6 +301,27 @@ describe('revoke on the real broker', () => {
     expect(await outcomeOf(result)).toBe('revoked: revoked');
   });
 
+  it("declares Celery's mailbox exchange again after a reconnect (a broker restart removes it)", async () => {
+    const client = await startClient(options());
+    try {
+      await client.client.revoke(randomUUID());
+      // What a broker restart does to the client: the non-durable exchange is gone, and it reconnects.
+      await probe.deleteExchanges('celery.pidbox');
+      const publishing = client.app.get(TaskQueueRuntime).connections.get('publish');
+      const before = publishing.health().connects;
+      publishing.reconnect();
+      await expect.poll(() => publishing.health().connects, { timeout: 10_000 }).toBe(before + 1);
+      await expect(client.client.revoke(randomUUID())).resolves.toBeUndefined();
+      expect(await probe.exchangeExists('celery.pidbox')).toBe(true);
+      // The shared publishing channel is fine afterwards.
+      const result = await client.client.send('revoke.record', []);
+      worker = await startWorker(options(), [RevokeTasks]);
+      expect(await outcomeOf(result)).toBe('value: ran');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('takes the revocation of an unknown id without harm', async () => {
     worker = await startWorker(options(), [RevokeTasks]);
     await expect(producer.client.revoke(`never-sent-${randomUUID()}`)).resolves.toBeUndefined();
@@ -318,20 +340,32 @@ describe('revoke on the real broker', () => {
     );
   });
 
-  it("honours Celery's own app.control.revoke broadcast on celery.pidbox, and answers it", async () => {
+  /** Starts a worker with a node name of its own, and waits until its Celery mailbox is bound. */
+  async function startNamedWorker(): Promise<{ worker: TestWorker; nodeName: string }> {
     const nodeName = uniqueName('node');
-    worker = await startWorker({ ...options(), worker: { queues: [queue], nodeName } }, [
+    const started = await startWorker({ ...options(), worker: { queues: [queue], nodeName } }, [
       RevokeTasks,
     ]);
     await expect
       .poll(() => probe.exists(`${nodeName}.celery.pidbox`), { timeout: 5_000 })
       .toBe(true);
-    const id = randomUUID();
+    return { worker: started, nodeName };
+  }
+
+  /**
+   * Broadcasts a remote-control command as a Python client's `app.control.<method>(..., reply=True)` does
+   * (fixture pidbox_ping_broadcast) and returns `nodeName`'s answer. A worker's mailbox is a queue, so
+   * once it answers, it has handled every command broadcast before this one.
+   */
+  async function celeryControl(
+    method: string,
+    args: Record<string, unknown>,
+    nodeName: string,
+  ): Promise<{ answer: unknown; ticket: unknown }> {
     const replyKey = randomUUID();
     const ticket = randomUUID();
     const connection = await amqplib.connect(RABBITMQ_URL);
     try {
-      // What a Python client's app.control.revoke(id, reply=True) publishes (fixture pidbox_ping_broadcast).
       const ch = await connection.createConfirmChannel();
       await ch.assertExchange('reply.celery.pidbox', 'direct', { durable: false });
       const { queue: replies } = await ch.assertQueue('', { exclusive: true });
@@ -341,8 +375,8 @@ describe('revoke on the real broker', () => {
         '',
         Buffer.from(
           JSON.stringify({
-            method: 'revoke',
-            arguments: { task_id: id, terminate: false, signal: 'SIGTERM' },
+            method,
+            arguments: args,
             destination: null,
             pattern: null,
             matcher: null,
@@ -375,17 +409,45 @@ describe('revoke on the real broker', () => {
           { timeout: 5_000 },
         )
         .toBe(1);
-      expect(JSON.parse(ours[0]?.content.toString('utf8') ?? 'null')).toEqual({
-        [nodeName]: { ok: `tasks ${id} flagged as revoked` },
-      });
-      expect(ours[0]?.properties.headers?.['ticket']).toBe(ticket);
+      const body = JSON.parse(ours[0]?.content.toString('utf8') ?? 'null') as Record<
+        string,
+        unknown
+      >;
+      return { answer: body[nodeName], ticket: ours[0]?.properties.headers?.['ticket'] };
     } finally {
       await connection.close();
     }
+  }
+
+  it("honours Celery's own app.control.revoke broadcast on celery.pidbox, and answers it", async () => {
+    const named = await startNamedWorker();
+    worker = named.worker;
+    const id = randomUUID();
+    const reply = await celeryControl(
+      'revoke',
+      { task_id: id, terminate: false, signal: 'SIGTERM' },
+      named.nodeName,
+    );
+    expect(reply.answer).toEqual({ ok: `tasks ${id} flagged as revoked` });
+    expect(reply.ticket).toBeDefined();
 
     const result = await producer.client.send('revoke.record', [], {}, { taskId: id });
     expect(await outcomeOf(result)).toBe('revoked: revoked');
     expect(worker.app.get(RevokeTasks).runsOf(id)).toBe(0);
+  });
+
+  it("takes a client's revocation once: from the stream, not again from its Celery broadcast", async () => {
+    const named = await startNamedWorker();
+    worker = named.worker;
+    const id = randomUUID();
+    await producer.client.revoke(id, { reason: 'order cancelled' });
+    const w = worker;
+    await expect.poll(() => hasRead(w, id), { timeout: 5_000 }).toBe(true);
+    // The broadcast copy went to the same mailbox before this ping: answered means handled.
+    expect((await celeryControl('ping', {}, named.nodeName)).answer).toEqual({ ok: 'pong' });
+    const lines = w.logger.lines('log', `Revoked ${id}`);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('order cancelled');
   });
 
   it('says so when a process declares the stream with another retention', async () => {

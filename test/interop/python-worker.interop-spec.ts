@@ -111,6 +111,14 @@ describe('the Nest TaskClient calls tasks on a Python Celery 5.2 worker', () => 
     await expect(result.get({ timeoutMs: 10_000 })).rejects.toBeInstanceOf(TaskRevokedError);
   });
 
+  it("revoke: client.revoke() reaches the Python worker through Celery's broadcast; its countdown task ends REVOKED", async () => {
+    // The same task ran to 5 in the countdown case above; revoked before it is due, it never runs.
+    const result = await client().send('tasks.add', [2, 3], {}, { countdown: 2 });
+    await client().revoke(result.id);
+    const error = await result.get({ timeoutMs: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskRevokedError);
+  });
+
   it('chain add | add', async () => {
     const last = await client().chain<number>([
       signature('tasks.add', [1, 1]),

@@ -75,10 +75,19 @@ export class BrokerProbe {
   }
 
   async exists(queue: string): Promise<boolean> {
+    return this.passiveCheck((ch) => ch.checkQueue(queue));
+  }
+
+  async exchangeExists(exchange: string): Promise<boolean> {
+    return this.passiveCheck((ch) => ch.checkExchange(exchange));
+  }
+
+  /** A passive declare on a channel of its own: a 404 closes that channel, not the probe's. */
+  private async passiveCheck(check: (ch: Channel) => Promise<unknown>): Promise<boolean> {
     const ch = await this.connection.createChannel();
     ch.on('error', () => undefined);
     try {
-      await ch.checkQueue(queue);
+      await check(ch);
       return true;
     } catch {
       return false;

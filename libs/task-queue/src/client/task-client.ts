@@ -165,7 +165,8 @@ export class TaskClient {
    * Revokes tasks by id (Celery's `app.control.revoke`): every worker refuses to start them for
    * `revocation.retentionMs` (3 h by default), including workers that start later or restart, and answers
    * REVOKED (`TaskRevokedError('revoked')`). With `terminate`, a worker running one aborts its `ctx.signal`.
-   * Resolves once the broker has confirmed the revocation; an unknown id is harmless.
+   * It is also broadcast as Celery's own revoke command, which Python Celery workers running now honour.
+   * Resolves once the broker has confirmed both; an unknown id is harmless.
    *
    * @example
    * await tasks.revoke(result.id);
@@ -180,6 +181,8 @@ export class TaskClient {
     const shown =
       record.ids.length === 1 ? `task ${record.ids[0] ?? ''}` : `${record.ids.length} tasks`;
     await this.revocations.publish(record, `the revocation of ${shown}`);
+    // Python Celery workers read Celery's own broadcast, not the stream.
+    await this.revocations.broadcastToCelery(record, `the revocation of ${shown}`);
   }
 
   /**

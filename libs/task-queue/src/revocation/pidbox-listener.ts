@@ -5,6 +5,7 @@ import type { Publisher } from '../client/publisher.js';
 import { errorMessage } from '../errors/error-text.js';
 import { typedNumber } from '../message/header-values.js';
 import { parseJsonPayload } from '../message/json-payload.js';
+import { ALSO_ON_STREAM_ARGUMENT } from './celery-revoke-broadcast.js';
 
 /**
  * Celery's remote-control mailbox, as kombu 5.2 declares it (celery-protocol.md §12,
@@ -22,6 +23,8 @@ export const PIDBOX = {
 export interface PidboxRevoke {
   readonly ids: readonly string[];
   readonly terminate: boolean;
+  /** The revocation stream a Celeriac client also published it on, or null (sent by Celery itself). */
+  readonly alsoOnStream: string | null;
 }
 
 /** Largest command body read; revoke commands are a few hundred bytes. */
@@ -127,7 +130,12 @@ export class PidboxListener {
     const list: readonly unknown[] = Array.isArray(taskId) ? taskId : [taskId];
     const ids = list.filter((id): id is string => typeof id === 'string' && id !== '');
     if (ids.length === 0) return null;
-    this.onRevoke({ ids, terminate: args['terminate'] === true });
+    const stream = args[ALSO_ON_STREAM_ARGUMENT];
+    this.onRevoke({
+      ids,
+      terminate: args['terminate'] === true,
+      alsoOnStream: typeof stream === 'string' ? stream : null,
+    });
     return { ok: `tasks ${ids.join(', ')} flagged as revoked` };
   }
 

@@ -245,7 +245,8 @@ export class RevocationListener implements RevocationGate {
 
   /** Celery's remote-control revoke: this worker only, in memory, from now on (not durable). */
   private revokeFromCelery(revoke: PidboxRevoke): void {
-    if (this.isClosed()) return;
+    // A Celeriac client's broadcast copy of a record this worker reads from the stream (with its reason).
+    if (this.isClosed() || revoke.alsoOnStream === this.publisher.spec.name) return;
     this.apply({
       kind: 'revoke',
       ids: revoke.ids,

@@ -2,7 +2,9 @@ import type { BrokerConnection } from '../broker/broker-connection.js';
 import { DEFAULT_EXCHANGE } from '../broker/topology.js';
 import type { Publisher } from '../client/publisher.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
-import { encodeRecord, type RevocationRecord } from './revocation-record.js';
+import { encodeCeleryRevoke } from './celery-revoke-broadcast.js';
+import { PIDBOX } from './pidbox-listener.js';
+import { encodeRecord, type RevocationRecord, type RevokeRecord } from './revocation-record.js';
 import { assertRevocationStream, type RevocationStreamSpec } from './revocation-stream.js';
 import { RevocationStreamError } from './revocation-stream.error.js';
 
@@ -10,10 +12,12 @@ import { RevocationStreamError } from './revocation-stream.error.js';
  * Appends records to the revocation stream through the process's confirm channel, so a record is on the
  * broker (written to disk) when `publish` resolves. Declares the stream first, once per process, on a
  * channel of its own: a refused declaration (406, another retention) closes that channel, not the shared
- * publishing one.
+ * publishing one. Also broadcasts revocations as Celery's own revoke command, for Python workers.
  */
 export class RevocationPublisher {
   private declared: Promise<void> | undefined;
+  /** The Lamport clock kombu sends with each remote-control command. */
+  private clock = 0;
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -37,6 +41,35 @@ export class RevocationPublisher {
       await this.ensureStream();
       await this.publishOnce(record, what);
     }
+  }
+
+  /**
+   * Broadcasts a revocation as Celery's `app.control.revoke` does, on the `celery.pidbox` fanout exchange,
+   * for the Python Celery workers running now (they do not read the stream). Celeriac workers that read
+   * the same stream skip it. Resolves once the broker confirmed it; with no worker listening it is
+   * dropped, as in Celery.
+   *
+   * @throws PublishError (or a subclass) when the broker does not confirm in time
+   */
+  async broadcastToCelery(record: RevokeRecord, what: string): Promise<void> {
+    // Part of the publishing channel's setup, so it is declared again after every reconnect: the exchange
+    // is not durable (as kombu declares it; Python workers declare the same, so no 406), and a broker
+    // restart removes it.
+    await this.publisher.ensureTopology(`exchange:${PIDBOX.exchange}`, (channel) =>
+      channel
+        .assertExchange(PIDBOX.exchange, 'fanout', { durable: false, autoDelete: false })
+        .then(() => undefined),
+    );
+    this.publisher.markExchangeKnown(PIDBOX.exchange);
+    this.clock++;
+    await this.publisher.publish({
+      exchange: PIDBOX.exchange,
+      routingKey: '',
+      message: encodeCeleryRevoke(record, this.spec.name, this.clock),
+      // No worker listening is no error: Celery's broadcast is dropped then too.
+      mandatory: false,
+      what: `${what} (Celery broadcast)`,
+    });
   }
 
   private async publishOnce(record: RevocationRecord, what: string): Promise<void> {
