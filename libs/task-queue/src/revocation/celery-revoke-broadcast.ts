@@ -1,4 +1,5 @@
 import type { OutgoingMessage } from '../message/amqp-message.js';
+import { jsonMessage } from '../message/json-message.js';
 import { typedNumber } from '../message/header-values.js';
 import type { RevokeRecord } from './revocation-record.js';
 
@@ -41,15 +42,10 @@ export function encodeCeleryRevoke(
     pattern: null,
     matcher: null,
   };
-  return {
-    content: Buffer.from(JSON.stringify(body), 'utf8'),
-    properties: {
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      deliveryMode: 2,
-      priority: 0,
-      // `expires` is a float in kombu's header (`d`), even when it is 0.
-      headers: { clock: typedNumber(clock), expires: { '!': 'float64', value: 0 } },
-    },
-  };
+  return jsonMessage(body, {
+    deliveryMode: 2,
+    priority: 0,
+    // `expires` is a float in kombu's header (`d`), even when it is 0.
+    headers: { clock: typedNumber(clock), expires: { '!': 'float64', value: 0 } },
+  });
 }

@@ -4,6 +4,7 @@ import type { BrokerConnection } from '../broker/broker-connection.js';
 import type { Publisher } from '../client/publisher.js';
 import { errorMessage } from '../errors/error-text.js';
 import { typedNumber } from '../message/header-values.js';
+import { jsonMessage } from '../message/json-message.js';
 import { parseJsonPayload } from '../message/json-payload.js';
 import { ALSO_ON_STREAM_ARGUMENT } from './celery-revoke-broadcast.js';
 
@@ -151,15 +152,10 @@ export class PidboxListener {
       .publish({
         exchange,
         routingKey,
-        message: {
-          content: Buffer.from(JSON.stringify({ [this.nodeName]: answer }), 'utf8'),
-          properties: {
-            contentType: 'application/json',
-            contentEncoding: 'utf-8',
-            deliveryMode: 1,
-            headers: { ticket, clock: typedNumber(this.clock) },
-          },
-        },
+        message: jsonMessage(
+          { [this.nodeName]: answer },
+          { deliveryMode: 1, headers: { ticket, clock: typedNumber(this.clock) } },
+        ),
         mandatory: false,
         what: `a Celery remote-control reply to ${routingKey}`,
       })

@@ -6,6 +6,7 @@
  *   it: `{"kind":"sync","marker":"<uuid>","at":"…"}`.
  */
 import type { OutgoingMessage } from '../message/amqp-message.js';
+import { jsonMessage } from '../message/json-message.js';
 import { parseJsonPayload } from '../message/json-payload.js';
 
 /** A revocation as `TaskClient.revoke` publishes it. */
@@ -51,15 +52,7 @@ export function encodeRecord(record: RevocationRecord): OutgoingMessage {
           origin: record.origin,
         }
       : { kind: record.kind, marker: record.marker, at: new Date(record.at).toISOString() };
-  return {
-    content: Buffer.from(JSON.stringify(body), 'utf8'),
-    properties: {
-      contentType: 'application/json',
-      contentEncoding: 'utf-8',
-      deliveryMode: 2,
-      headers: {},
-    },
-  };
+  return jsonMessage(body, { deliveryMode: 2, headers: {} });
 }
 
 /** Decodes one stream message body; `ok: false` says what is wrong with it. */
