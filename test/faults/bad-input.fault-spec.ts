@@ -17,28 +17,7 @@ const EMBED = { callbacks: null, errbacks: null, chain: null, chord: null };
 
 /** Sends a task whose only argument is `bytes` long; records the outcome in the ledger. */
 async function sendSized(s: Scenario, client: TestClient, bytes: number): Promise<unknown> {
-  const id = randomUUID();
-  const t0 = Date.now();
-  try {
-    await client.client.send(
-      'faults.record',
-      [0, 'x'.repeat(bytes)],
-      {},
-      { taskId: id, ignoreResult: true },
-    );
-    s.ledger.record({ e: 'sent', id, t0, t: Date.now() });
-    return null;
-  } catch (err: unknown) {
-    s.ledger.record({
-      e: 'send-failed',
-      id,
-      t0,
-      t: Date.now(),
-      error: err instanceof Error ? err.message : 'rejected',
-      maybeEnqueued: false,
-    });
-    return err;
-  }
+  return (await s.sendRecorded(client.client, [0, 'x'.repeat(bytes)])).error;
 }
 
 /**
@@ -225,25 +204,7 @@ describe('bad input', () => {
     ];
     const errors: unknown[] = [];
     for (const target of attempts) {
-      const id = randomUUID();
-      const t0 = Date.now();
-      const err = await producer.client
-        .send('faults.record', [0], {}, { taskId: id, ignoreResult: true, ...target })
-        .then(
-          () => null,
-          (e: unknown) => e,
-        );
-      if (err === null) s.ledger.record({ e: 'sent', id, t0, t: Date.now() });
-      else
-        s.ledger.record({
-          e: 'send-failed',
-          id,
-          t0,
-          t: Date.now(),
-          error: err instanceof Error ? err.message : 'rejected',
-          maybeEnqueued: false,
-        });
-      errors.push(err);
+      errors.push((await s.sendRecorded(producer.client, [0], target)).error);
       expect(await s.send(producer.client)).toBeNull(); // the shared channel still works
     }
     await s.settle();

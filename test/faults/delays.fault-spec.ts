@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TaskClient } from '@app/task-queue';
 import { killBeam, quorumLeaderKnown, startApp, startServer, stopApp } from './support/rabbit.js';
 import { TEST_DELAY_PREFIX } from '../support/broker.js';
@@ -23,30 +22,10 @@ describe('delayed tasks under faults (F14)', () => {
     client: TaskClient,
     countdownS: number,
   ): Promise<{ id: string; notBefore: number; confirmedAt: number } | null> {
-    const id = randomUUID();
-    const t0 = Date.now();
-    try {
-      await client.send(
-        'faults.record',
-        [0],
-        {},
-        { taskId: id, countdown: countdownS, ignoreResult: true },
-      );
-      const confirmedAt = Date.now();
-      s.ledger.record({ e: 'sent', id, t0, t: confirmedAt });
-      // A Date holds whole milliseconds: the eta the client computes is truncated, never rounded up.
-      return { id, notBefore: Math.floor(t0 + countdownS * 1000), confirmedAt };
-    } catch (err: unknown) {
-      s.ledger.record({
-        e: 'send-failed',
-        id,
-        t0,
-        t: Date.now(),
-        error: String(err),
-        maybeEnqueued: true,
-      });
-      return null;
-    }
+    const { id, t0, t, error } = await s.sendRecorded(client, [0], { countdown: countdownS });
+    if (error !== null) return null;
+    // A Date holds whole milliseconds: the eta the client computes is truncated, never rounded up.
+    return { id, notBefore: Math.floor(t0 + countdownS * 1000), confirmedAt: t };
   }
 
   /** Lateness of each task (first start − earliest allowed start), split by whether an outage covered its due time. */

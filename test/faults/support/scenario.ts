@@ -4,6 +4,7 @@ import {
   DEAD_LETTER_HEADERS,
   PublishTimeoutError,
   deadLetterQueueName,
+  type SendOptions,
   type TaskClient,
   type TaskQueueOptions,
 } from '@app/task-queue';
@@ -84,21 +85,37 @@ export class Scenario {
    * @returns the error, or null when confirmed
    */
   async send(client: TaskClient, sleepMs = 0, id = randomUUID()): Promise<unknown> {
+    return (await this.sendRecorded(client, [sleepMs], {}, id)).error;
+  }
+
+  /**
+   * Sends `faults.record` with `args` and `options` (`taskId` and `ignoreResult` are set here), and
+   * writes `sent` (after the confirm) or `send-failed` to the ledger.
+   * @returns when `send()` was called (`t0`) and settled (`t`), and its error, or null when confirmed
+   */
+  async sendRecorded(
+    client: TaskClient,
+    args: readonly unknown[],
+    options: SendOptions = {},
+    id = randomUUID(),
+  ): Promise<{ id: string; t0: number; t: number; error: unknown }> {
     const t0 = Date.now();
     try {
-      await client.send('faults.record', [sleepMs], {}, { taskId: id, ignoreResult: true });
-      this.ledger.record({ e: 'sent', id, t0, t: Date.now() });
-      return null;
+      await client.send('faults.record', args, {}, { ...options, taskId: id, ignoreResult: true });
+      const t = Date.now();
+      this.ledger.record({ e: 'sent', id, t0, t });
+      return { id, t0, t, error: null };
     } catch (err: unknown) {
+      const t = Date.now();
       this.ledger.record({
         e: 'send-failed',
         id,
         t0,
-        t: Date.now(),
+        t,
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
         maybeEnqueued: !(err instanceof PublishTimeoutError) || err.maybeEnqueued,
       });
-      return err;
+      return { id, t0, t, error: err };
     }
   }
 
