@@ -10,7 +10,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{apps,libs}/**/*.spec.ts', 'test/unit/**/*.spec.ts'] },
+        test: { name: 'unit', include: ['{apps,libs,packages}/**/*.spec.ts', 'test/unit/**/*.spec.ts'] },
       },
       {
         extends: true,

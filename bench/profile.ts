@@ -27,7 +27,7 @@ const WARMUP_TASKS = 20_000;
 /** Which package or part of the runtime a frame belongs to. */
 function area(url: string, name: string): string {
   if (name.startsWith('(')) return name; // (garbage collector), (program), (idle), (root)
-  if (url.includes('/libs/task-queue/')) return 'celeriac (libs/task-queue)';
+  if (url.includes('/packages/celeriac/')) return 'celeriac (packages/celeriac)';
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   if (url.includes('/bench/')) return 'bench harness';

@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  asList,
+  linkedSignatures,
+  toWireSignature,
+  type SendWithLinksOptions,
+  type TaskSignature,
+} from '../canvas/task-signature.js';
+import { toError } from '../errors/error-text.js';
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import {
+  TASK_LANG,
+  type SignatureWire,
+  type TaskEmbedWire,
+  type TaskMessage,
+} from '../message/task-message.js';
+import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { AsyncResult } from '../results/async-result.js';
+import { GroupResult } from '../results/group-result.js';
+import { revocationPublisher } from '../runtime/create-revocation.js';
+import type { RevocationPublisher } from '../revocation/revocation-publisher.js';
+import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
+import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
+import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
+import {
+  resolveSendOptions,
+  type ResolvedSendOptions,
+  type SendOptions,
+} from '../sending/send-options.js';
+import type { TaskRef } from '../task/task-ref.js';
+import { TaskPublisher } from '../sending/task-publisher.js';
+
+type Kwargs = Readonly<Record<string, unknown>>;
+
+/** A send between its options being checked and its message being built. */
+interface Outgoing {
+  readonly name: string;
+  readonly args: readonly unknown[];
+  readonly kwargs: Kwargs;
+  readonly lineage: Lineage;
+  readonly resolved: ResolvedSendOptions;
+  readonly callbacks: readonly TaskSignature[];
+  readonly errbacks: readonly TaskSignature[];
+}
+
+/** Where a message sits in a workflow. */
+interface Lineage {
+  readonly rootId?: string;
+  readonly groupId?: string;
+  readonly chain?: SignatureWire[];
+}
+
+/**
+ * Sends tasks, like Celery's `send_task` / `apply_async`, and canvas workflows (`chain`, `group`,
+ * `link`/`linkError` callbacks). Every call resolves only once the broker has confirmed the message
+ * (persistent, mandatory), and returns a handle on the result.
+ *
+ * @example
+ * const result = await tasks.send('articles.incr_read_times', [slug], {}, { countdown: 10 });
+ * const reads = await result.get({ timeoutMs: 5_000 });
+ */
+@Injectable()
+export class TaskClient {
+  private readonly origin = `gen${process.pid}@${hostname()}`;
+  private readonly publisher: TaskPublisher;
+  private readonly revocations: RevocationPublisher;
+
+  constructor(
+    @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
+    private readonly runtime: TaskQueueRuntime,
+  ) {
+    this.publisher = new TaskPublisher(options, runtime.publisher);
+    this.revocations = revocationPublisher(runtime, options);
+  }
+
+  /**
+   * Sends a task by name or typed reference.
+   * @throws InvalidSendOptionsError for a bad option, before anything is published
+   * @throws PayloadTooLargeError when the message exceeds `maxPayloadBytes`
+   * @throws UnroutableError when no queue is bound for the exchange and routing key
+   * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
+   */
+  send<A extends readonly unknown[], R>(
+    task: TaskRef<A, R>,
+    args: A,
+    kwargs?: Kwargs,
+    options?: SendWithLinksOptions,
+  ): Promise<AsyncResult<R>>;
+  send<R = unknown>(
+    task: string,
+    args?: readonly unknown[],
+    kwargs?: Kwargs,
+    options?: SendWithLinksOptions,
+  ): Promise<AsyncResult<R>>;
+  send(
+    task: string | TaskRef,
+    args: readonly unknown[] = [],
+    kwargs: Kwargs = {},
+    options: SendWithLinksOptions = {},
+  ): Promise<AsyncResult> {
+    const name = typeof task === 'string' ? task : task.name;
+    return this.sendOne(name, args, kwargs, options, {});
+  }
+
+  /** Celery's `delay()`: positional args, default options. */
+  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>> {
+    return this.send<R>(task, args);
+  }
+
+  /**
+   * Runs signatures one after another, each receiving the previous result as its first argument
+   * (Celery's `chain(a, b, c)` / `a | b | c`). The steps after the first travel inside the message; the
+   * worker that finishes a step publishes the next. Resolves with the last step's handle; `.parent`
+   * walks back to the first.
+   */
+  async chain<R = unknown>(steps: readonly TaskSignature[]): Promise<AsyncResult<R>> {
+    const [first, ...rest] = steps;
+    if (!first) throw new InvalidSendOptionsError('chain', 'needs at least one signature');
+    const replyTo = await this.replyQueueFor(steps);
+    const now = Date.now();
+    const handles = steps.map((s) => this.runtime.results.track(s.id));
+    handles.forEach((handle, i) => {
+      const previous = handles[i - 1];
+      if (previous) handle.setParent(previous);
+    });
+    for (const s of steps.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
+    const chain = rest.map((s) => toWireSignature(s, replyTo, now)).reverse();
+    try {
+      await this.sendOne(
+        first.task,
+        first.args,
+        first.kwargs,
+        { ...first.options, taskId: first.id },
+        { chain },
+      );
+    } catch (err: unknown) {
+      for (const s of steps) this.runtime.results.untrack(s.id);
+      throw err;
+    }
+    return handles[handles.length - 1] as AsyncResult<R>;
+  }
+
+  /**
+   * Runs signatures in parallel (Celery's `group`). Each member is an ordinary task carrying the group
+   * id; the handle gathers their results in order.
+   */
+  async group<R = unknown>(members: readonly TaskSignature[]): Promise<GroupResult<R>> {
+    if (members.length === 0)
+      throw new InvalidSendOptionsError('group', 'needs at least one signature');
+    const groupId = randomUUID();
+    const results: AsyncResult<R>[] = [];
+    for (const member of members) {
+      results.push(
+        await this.sendOne(
+          member.task,
+          member.args,
+          member.kwargs,
+          { ...member.options, taskId: member.id },
+          { groupId },
+        ),
+      );
+    }
+    return new GroupResult(groupId, results);
+  }
+
+  /**
+   * Revokes tasks by id (Celery's `app.control.revoke`): every worker refuses to start them for
+   * `revocation.retentionMs` (3 h by default), including workers that start later or restart, and answers
+   * REVOKED (`TaskRevokedError('revoked')`). With `terminate`, a worker running one aborts its `ctx.signal`.
+   * It is also broadcast as Celery's own revoke command, which Python Celery workers running now honour.
+   * Resolves once the broker has confirmed both; an unknown id is harmless.
+   *
+   * @example
+   * await tasks.revoke(result.id);
+   * await tasks.revoke([a.id, b.id], { terminate: true, reason: 'order cancelled' });
+   *
+   * @throws InvalidRevokeError for a bad argument, before anything is published
+   * @throws RevocationStreamError when the revocation stream cannot be declared (another retention)
+   * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
+   */
+  async revoke(taskIds: string | readonly string[], options: RevokeOptions = {}): Promise<void> {
+    const record = buildRevokeRecord(taskIds, options, Date.now(), this.origin);
+    const shown =
+      record.ids.length === 1 ? `task ${record.ids[0] ?? ''}` : `${record.ids.length} tasks`;
+    await this.revocations.publish(record, `the revocation of ${shown}`);
+    // Python Celery workers read Celery's own broadcast, not the stream.
+    await this.revocations.broadcastToCelery(record, `the revocation of ${shown}`);
+  }
+
+  /**
+   * A handle on a task this client sent, or on a signature it sent as a chain step or callback.
+   * Results come over this process's reply queue, so other processes' tasks never resolve here.
+   */
+  result<R = unknown>(task: string | TaskSignature<R>): AsyncResult<R> {
+    return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);
+  }
+
+  /**
+   * Not an async function, so that a send without a result (the common case for fire-and-forget work)
+   * costs no async frames of its own; the reply queue is awaited only when a result is wanted.
+   */
+  private sendOne<R>(
+    name: string,
+    args: readonly unknown[],
+    kwargs: Kwargs,
+    options: SendWithLinksOptions,
+    lineage: Lineage,
+  ): Promise<AsyncResult<R>> {
+    try {
+      // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
+      const { link, linkError, ...sendOptions } = options;
+      const outgoing: Outgoing = {
+        name,
+        args,
+        kwargs,
+        lineage,
+        resolved: resolveSendOptions(sendOptions satisfies SendOptions, Date.now()),
+        callbacks: asList(link),
+        errbacks: asList(linkError),
+      };
+      const needsReply =
+        !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
+      if (needsReply) {
+        return this.replyQueue().then((replyTo) => this.publishOne<R>(outgoing, replyTo));
+      }
+      return this.publishOne<R>(outgoing, null);
+    } catch (err: unknown) {
+      return Promise.reject(toError(err));
+    }
+  }
+
+  private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
+    const { name, args, kwargs, lineage, resolved, callbacks, errbacks } = outgoing;
+    const id = resolved.taskId ?? randomUUID();
+    const wantsResult = !resolved.ignoreResult;
+    const now = Date.now();
+    const embed: TaskEmbedWire = {
+      callbacks:
+        callbacks.length > 0 ? callbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
+      errbacks: errbacks.length > 0 ? errbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
+      chain: lineage.chain ?? null,
+      chord: null,
+    };
+    const message: TaskMessage = {
+      id,
+      task: name,
+      args: [...args],
+      kwargs: { ...kwargs },
+      embed,
+      rootId: lineage.rootId ?? id,
+      parentId: null,
+      groupId: lineage.groupId ?? null,
+      groupIndex: null,
+      shadow: resolved.shadow,
+      eta: resolved.eta,
+      expires: resolved.expires,
+      retries: 0,
+      timeLimit: resolved.timeLimit,
+      ignoreResult: resolved.ignoreResult,
+      origin: this.origin,
+      lang: TASK_LANG,
+      extraHeaders: resolved.headers,
+      correlationId: id,
+      replyTo: wantsResult ? replyTo : null,
+      priority: resolved.priority,
+    };
+    // Track before publishing: a fast worker may answer before publish() returns.
+    const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
+    const linked =
+      callbacks.length + errbacks.length === 0
+        ? []
+        : [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
+    for (const s of linked) this.runtime.results.track(s.id);
+    const untrack = (): void => {
+      for (const taskId of [id, ...linked.map((s) => s.id)]) this.runtime.results.untrack(taskId);
+    };
+    let published: Promise<void>;
+    try {
+      published = this.publisher.publish(message, resolved.route);
+    } catch (err: unknown) {
+      untrack();
+      return Promise.reject(toError(err));
+    }
+    return published.then(
+      () => handle,
+      (err: unknown) => {
+        untrack();
+        return Promise.reject(toError(err));
+      },
+    );
+  }
+
+  private async replyQueue(): Promise<string> {
+    await this.runtime.results.start();
+    return this.runtime.results.replyQueue;
+  }
+
+  private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
+    return steps.some((s) => s.options.ignoreResult !== true) ? this.replyQueue() : null;
+  }
+}

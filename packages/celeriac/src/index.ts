@@ -1,0 +1,95 @@
+/**
+ * Celeriac: Celery-grade background tasks for NestJS on RabbitMQ, speaking Celery message protocol 2.
+ * This barrel is the public surface; anything not exported here is internal.
+ */
+export { TaskQueueModule } from './module/task-queue.module.js';
+export type { TaskQueueModuleExtras } from './module/task-queue.module-definition.js';
+export { TASK_TRANSPORT } from './options/task-queue.constants.js';
+export { TaskQueueRuntime } from './runtime/task-queue.runtime.js';
+export type { TaskQueueHealth } from './runtime/task-queue.runtime.js';
+export type { ConnectionHealth } from './transport/broker-connection.js';
+export type { PublisherHealth } from './transport/publisher.js';
+export type { WorkerHealth } from './runtime/worker-health.js';
+export type { QueueConsumerHealth, QueueConsumerState } from './transport/queue-consumer.js';
+
+export { TASK_QUEUE_DEFAULTS } from './options/task-queue-options.js';
+export type {
+  ExchangeType,
+  QueueOptions,
+  QueueType,
+  ResolvedTaskQueueOptions,
+  RevocationOptions,
+  RouteTarget,
+  TaskQueueOptions,
+  TaskRoutes,
+  WorkerOptions,
+} from './options/task-queue-options.js';
+export { resolveOptions } from './options/resolve-options.js';
+
+export { Task } from './decorators/task.decorator.js';
+export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
+export { RETRY_DEFAULTS } from './task/retry-policy.js';
+export type { ErrorClass, RetryOptions, TaskRetryOptions } from './task/retry-policy.js';
+export { TaskRegistry } from './discovery/task-registry.js';
+
+export { TaskClient } from './client/task-client.js';
+export type { SendOptions } from './sending/send-options.js';
+export type { RevokeOptions } from './revocation/revoke-request.js';
+export { defineTask } from './task/task-ref.js';
+export type { TaskRef } from './task/task-ref.js';
+export { signature } from './canvas/task-signature.js';
+export type {
+  SendWithLinksOptions,
+  SignatureOptions,
+  TaskSignature,
+} from './canvas/task-signature.js';
+export { UnsupportedSignatureError } from './errors/unsupported-signature.error.js';
+export { AsyncResult } from './results/async-result.js';
+export { GroupResult } from './results/group-result.js';
+export type { GetResultOptions } from './results/async-result.js';
+export type { ExceptionInfo, TaskState } from './message/result-message.js';
+export type { TaskMessage } from './message/task-message.js';
+
+export { TaskQueueServer } from './worker/task-queue.server.js';
+export type { WorkerStatus } from './worker/task-queue.server.js';
+export { TaskContext } from './task/task-context.js';
+export type { TaskLimitOptions } from './task/task-limits.js';
+export { SoftTimeLimitExceeded, TimeLimitExceeded } from './errors/time-limit.error.js';
+export { runWorker } from './worker/run-worker.js';
+export type { RunWorkerOptions } from './worker/run-worker.js';
+export { parseWorkerFlags, WORKER_FLAGS_HELP } from './pool/worker-flags.js';
+export type { WorkerFlags, WorkerPoolKind } from './pool/worker-flags.js';
+export { DEAD_LETTER_HEADERS } from './dead-letters/dead-letter.js';
+export { DeadLetters } from './client/dead-letters.service.js';
+export type {
+  ListDeadLettersOptions,
+  ReplayDeadLettersOptions,
+} from './client/dead-letters.service.js';
+export type { DeadLetter } from './dead-letters/dead-letter-record.js';
+export { deadLetterQueueName } from './options/queue-declarations.js';
+export { redactUrl } from './errors/redact-url.js';
+
+export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
+export { DeadLetterQueueMissingError } from './errors/dead-letter-queue-missing.error.js';
+export { DeadLetterReplayError } from './errors/dead-letter-replay.error.js';
+export { DuplicateTaskError } from './errors/duplicate-task.error.js';
+export { IllegalStateError } from './errors/illegal-state.error.js';
+export { InvalidOptionsError } from './errors/invalid-options.error.js';
+export { InvalidRetryOptionsError } from './errors/invalid-retry-options.error.js';
+export { InvalidTaskOptionsError } from './errors/invalid-task-options.error.js';
+export { InvalidSendOptionsError } from './errors/invalid-send-options.error.js';
+export { InvalidRevokeError } from './errors/invalid-revoke.error.js';
+export { RevocationStreamError } from './errors/revocation-stream.error.js';
+export { NonRetryableError } from './errors/non-retryable.error.js';
+export { PayloadTooLargeError } from './errors/payload-too-large.error.js';
+export { PublishError } from './errors/publish.error.js';
+export { PublishBacklogFullError } from './errors/publish-backlog-full.error.js';
+export { PublishTimeoutError } from './errors/publish-timeout.error.js';
+export type { PublishTimeoutCause } from './errors/publish-timeout.error.js';
+export { ResultTimeoutError } from './errors/result-timeout.error.js';
+export { TaskFailedError } from './errors/task-failed.error.js';
+export { TaskRetryError } from './errors/task-retry.error.js';
+export { TaskRevokedError } from './errors/task-revoked.error.js';
+export { UnknownQueueError } from './errors/unknown-queue.error.js';
+export { UnroutableError } from './errors/unroutable.error.js';
+export { WorkerUsageError } from './errors/worker-usage.error.js';

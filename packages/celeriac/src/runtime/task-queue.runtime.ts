@@ -1,0 +1,119 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { ConnectionHealth } from '../transport/broker-connection.js';
+import { BrokerConnections } from '../transport/broker-connections.js';
+import { Publisher, type PublisherHealth } from '../transport/publisher.js';
+import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { RpcResultBackend } from '../results/rpc-result-backend.js';
+import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
+import type { WorkerHealth } from './worker-health.js';
+
+/**
+ * What this process's Celeriac is doing, for a health or readiness check. `ok` is the one-bit answer;
+ * `problems` says in words what is wrong.
+ */
+export interface TaskQueueHealth {
+  /** True when nothing in `problems`: connections up, not blocked, and (in a worker) every queue consumed. */
+  readonly ok: boolean;
+  readonly problems: readonly string[];
+  /** Each connection this process opened; null for one it never needed. */
+  readonly connections: {
+    readonly publish: ConnectionHealth | null;
+    readonly consume: ConnectionHealth | null;
+  };
+  /** The publisher, once this process has published. */
+  readonly publisher: PublisherHealth | null;
+  /** The worker's consumers, in a process that runs `TaskQueueServer`. */
+  readonly worker: WorkerHealth | null;
+}
+
+/** What the runtime needs of a worker to report on it. */
+export interface WorkerHealthSource {
+  health(): WorkerHealth;
+}
+
+/**
+ * The broker-facing objects one process shares: connections, the publisher and the rpc result backend,
+ * each created on first use. Closed in `onApplicationShutdown`, which Nest runs after the transport
+ * strategy closed, so a draining worker can still publish its last results.
+ */
+@Injectable()
+export class TaskQueueRuntime implements OnApplicationShutdown {
+  readonly connections: BrokerConnections;
+  private publisherInstance: Publisher | undefined;
+  private resultsInstance: RpcResultBackend | undefined;
+  private worker: WorkerHealthSource | undefined;
+
+  constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions) {
+    this.connections = new BrokerConnections(options);
+  }
+
+  get publisher(): Publisher {
+    this.publisherInstance ??= new Publisher(this.connections.get('publish'), {
+      publishTimeoutMs: this.options.publishTimeoutMs,
+      maxPendingPublishes: this.options.maxPendingPublishes,
+    });
+    return this.publisherInstance;
+  }
+
+  get results(): RpcResultBackend {
+    this.resultsInstance ??= new RpcResultBackend(
+      this.connections,
+      this.options.connectTimeoutMs,
+      this.options.maxPayloadBytes,
+    );
+    return this.resultsInstance;
+  }
+
+  /** Called by `TaskQueueServer` when it listens, so `health()` covers the worker too. */
+  registerWorker(worker: WorkerHealthSource): void {
+    this.worker = worker;
+  }
+
+  /**
+   * A snapshot for health checks: connected, blocked and why, pending publishes, and in a worker whether
+   * each queue has a consumer right now.
+   *
+   * @example
+   * \@Get('health') health() { const h = this.runtime.health(); if (!h.ok) throw new ServiceUnavailableException(h.problems); return h; }
+   */
+  health(): TaskQueueHealth {
+    const connections = this.connections.health();
+    const publisher = this.publisherInstance?.health() ?? null;
+    const worker = this.worker?.health() ?? null;
+    const problems: string[] = [];
+    for (const role of ['publish', 'consume'] as const) {
+      const c = connections[role];
+      if (!c) continue;
+      if (!c.connected) {
+        problems.push(
+          `the ${role} connection is down${c.lastError ? ` (${c.lastError})` : ''}, since ${c.since.toISOString()}`,
+        );
+      } else if (c.blocked !== null) {
+        problems.push(
+          `RabbitMQ blocks the ${role} connection (${c.blocked}), since ${c.since.toISOString()}`,
+        );
+      }
+    }
+    if (publisher && publisher.pending >= publisher.maxPending) {
+      problems.push(
+        `${publisher.pending} publishes wait for the broker: new ones are refused (maxPendingPublishes)`,
+      );
+    }
+    if (worker && (worker.state === 'running' || worker.state === 'starting')) {
+      for (const q of worker.queues) {
+        if (!q.consuming) {
+          problems.push(
+            `no consumer on "${q.queue}" (${q.state}${q.lastError ? `: ${q.lastError}` : ''})`,
+          );
+        }
+      }
+    }
+    return { ok: problems.length === 0, problems, connections, publisher, worker };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.resultsInstance?.close();
+    await this.publisherInstance?.close();
+    await this.connections.close();
+  }
+}

@@ -1,0 +1,128 @@
+import { assertQueueTopology } from '../transport/topology.js';
+import { DelayScheduler } from '../delays/delay-scheduler.js';
+import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
+import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
+import { toError } from '../errors/error-text.js';
+import { encodeTask } from '../message/encode-task.js';
+import type { TaskMessage } from '../message/task-message.js';
+import type {
+  ResolvedQueue,
+  ResolvedRoute,
+  ResolvedTaskQueueOptions,
+  RouteTarget,
+} from '../options/task-queue-options.js';
+import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
+import type { Publisher, PublishRequest } from '../transport/publisher.js';
+
+/**
+ * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
+ * worker does for the next step of a chain, a callback or a retry, so both follow the same routes and
+ * rules. A task with an eta more than a moment away goes through the delay cascade.
+ */
+export class TaskPublisher {
+  private readonly router: TaskRouter;
+  private topologyReady: Promise<void> | undefined;
+  /** True once the configured queues are declared: publishes then skip the wait for it. */
+  private topologyDeclared = false;
+  /** The delay cascade, or null when delayed tasks go straight to their queue (`delayedDelivery: 'direct'`). */
+  readonly delays: DelayScheduler | null;
+
+  constructor(
+    private readonly options: ResolvedTaskQueueOptions,
+    private readonly publisher: Publisher,
+  ) {
+    this.router = createTaskRouter(options);
+    this.delays =
+      options.delayedDelivery === 'cascade'
+        ? new DelayScheduler(publisher, options.delayPrefix)
+        : null;
+  }
+
+  /**
+   * @throws InvalidOptionsError / UnknownQueueError for a route to a queue that cannot exist
+   * @throws InvalidSendOptionsError for an eta beyond what the delay cascade carries (about 8.5 years)
+   * @throws PayloadTooLargeError, UnroutableError, PublishError
+   */
+  publish(message: TaskMessage, target: RouteTarget): Promise<void> {
+    // Not an async function: the common case (queues declared, no eta) should not pay for async frames.
+    try {
+      const route = this.router.route(message.task, target);
+      if (!this.topologyDeclared || route.declare || (message.eta && this.delays)) {
+        return this.publishAfterDeclaring(message, route);
+      }
+      return this.publisher.publish(this.request(message, route));
+    } catch (err: unknown) {
+      return Promise.reject(toError(err));
+    }
+  }
+
+  private async publishAfterDeclaring(message: TaskMessage, route: ResolvedRoute): Promise<void> {
+    await this.declareTopology(route.declare);
+    const request = this.request(message, route);
+    if (message.eta && this.delays) {
+      const destination = { exchange: route.exchange, routingKey: route.routingKey };
+      let scheduled: boolean;
+      try {
+        scheduled = await this.delays.schedule(
+          request.message,
+          destination,
+          message.eta.getTime(),
+          request.what,
+        );
+      } catch (err: unknown) {
+        if (err instanceof RangeError) throw new InvalidSendOptionsError('eta', err.message);
+        throw err;
+      }
+      if (scheduled) return;
+    }
+    await this.publisher.publish(request);
+  }
+
+  /**
+   * Encodes and size-checks a task for its route.
+   * @throws MessageEncodeError, PayloadTooLargeError
+   */
+  private request(message: TaskMessage, route: ResolvedRoute): PublishRequest {
+    const encoded = encodeTask(message);
+    if (encoded.content.length > this.options.maxPayloadBytes) {
+      throw new PayloadTooLargeError(
+        message.task,
+        encoded.content.length,
+        this.options.maxPayloadBytes,
+      );
+    }
+    return {
+      exchange: route.exchange,
+      routingKey: route.routingKey,
+      message: encoded,
+      mandatory: true,
+      what: `task "${message.task}" (id ${message.id})`,
+    };
+  }
+
+  /** Declares the configured queues once per process, as Celery does before its first publish. */
+  private async declareTopology(extra: ResolvedQueue | null): Promise<void> {
+    this.topologyReady ??= this.declareConfiguredQueues().then(
+      () => {
+        this.topologyDeclared = true;
+      },
+      (err: unknown) => {
+        this.topologyReady = undefined;
+        throw err;
+      },
+    );
+    await this.topologyReady;
+    if (extra) await this.declareQueue(extra);
+  }
+
+  private async declareConfiguredQueues(): Promise<void> {
+    for (const queue of this.options.queues.values()) await this.declareQueue(queue);
+  }
+
+  private async declareQueue(queue: ResolvedQueue): Promise<void> {
+    await this.publisher.ensureTopology(`queue:${queue.name}`, (channel) =>
+      assertQueueTopology(channel, queue),
+    );
+    this.publisher.markExchangeKnown(queue.exchange);
+  }
+}

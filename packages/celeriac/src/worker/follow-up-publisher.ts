@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import {
+  chainNext,
+  errorCallbacks,
+  successCallbacks,
+  type FollowUp,
+  type FollowUpContext,
+} from '../canvas/follow-ups.js';
+import { UnsupportedSignatureError } from '../errors/unsupported-signature.error.js';
+import type { TaskPublisher } from '../sending/task-publisher.js';
+import { IllegalStateError } from '../errors/illegal-state.error.js';
+import { PublishError } from '../errors/publish.error.js';
+import { errorMessage } from '../errors/error-text.js';
+import type { ExceptionInfo } from '../message/result-message.js';
+import type { TaskMessage } from '../message/task-message.js';
+
+/** Sends a FAILURE for a step that could not be started, to whoever waits on it. */
+export type StepFailureReporter = (
+  taskId: string,
+  replyTo: string,
+  exception: ExceptionInfo,
+) => Promise<void>;
+
+/**
+ * Publishes what a finished task sets in motion (celery-protocol.md §5): the next chain step and the
+ * `link` callbacks after a success, the `link_error` callbacks after a failure. Broker failures
+ * propagate, so the runner requeues the task rather than losing the rest of a workflow; a step that
+ * cannot exist (a chord, an unroutable or invalid one) is reported to its caller and logged instead.
+ */
+export class FollowUpPublisher {
+  private readonly logger = new Logger(FollowUpPublisher.name);
+
+  constructor(
+    private readonly publisher: TaskPublisher,
+    private readonly origin: string,
+    private readonly reportStepFailure: StepFailureReporter,
+  ) {}
+
+  /** Returns the ids of the children published, for the `children` of the SUCCESS result. */
+  async afterSuccess(done: TaskMessage, value: unknown): Promise<string[]> {
+    // Most tasks set nothing in motion: no context, closures or arrays for them.
+    const { chain, callbacks } = done.embed;
+    if ((chain === null || chain.length === 0) && (callbacks === null || callbacks.length === 0)) {
+      return [];
+    }
+    const ctx = this.context(done);
+    return this.publishAll(done, () => {
+      const next = chainNext(done, value, ctx);
+      return [...(next ? [next] : []), ...successCallbacks(done, value, ctx)];
+    });
+  }
+
+  async afterFailure(done: TaskMessage): Promise<string[]> {
+    return this.publishAll(done, () => errorCallbacks(done, this.context(done)));
+  }
+
+  private async publishAll(done: TaskMessage, build: () => FollowUp[]): Promise<string[]> {
+    let followUps: FollowUp[];
+    try {
+      followUps = build();
+    } catch (err: unknown) {
+      await this.refuse(done, err);
+      return [];
+    }
+    const children: string[] = [];
+    for (const followUp of followUps) {
+      try {
+        await this.publisher.publish(followUp.message, followUp.route);
+        children.push(followUp.message.id);
+      } catch (err: unknown) {
+        // The broker is in trouble, or we are shutting down: requeue the task rather than lose the step.
+        if (err instanceof PublishError || err instanceof IllegalStateError) throw err;
+        await this.refuse(done, err, followUp.message.id, followUp.message.replyTo);
+      }
+    }
+    return children;
+  }
+
+  private async refuse(
+    done: TaskMessage,
+    err: unknown,
+    taskId: string | null = null,
+    replyTo: string | null = null,
+  ): Promise<void> {
+    const id = err instanceof UnsupportedSignatureError ? err.taskId : taskId;
+    const reply = err instanceof UnsupportedSignatureError ? err.replyTo : replyTo;
+    this.logger.error(`Cannot start a follow-up of ${done.task}[${done.id}]: ${errorMessage(err)}`);
+    if (id && reply) {
+      await this.reportStepFailure(id, reply, {
+        excType: 'NotImplementedError',
+        excModule: 'builtins',
+        excMessage: [errorMessage(err)],
+      });
+    }
+  }
+
+  private context(done: TaskMessage): FollowUpContext {
+    return {
+      rootId: done.rootId,
+      parentId: done.id,
+      origin: this.origin,
+      now: Date.now(),
+      newId: randomUUID,
+    };
+  }
+}

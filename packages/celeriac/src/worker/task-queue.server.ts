@@ -1,0 +1,294 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { TaskPublisher } from '../sending/task-publisher.js';
+import { DelayForwarder } from '../delays/delay-forwarder.js';
+import { TaskRegistry } from '../discovery/task-registry.js';
+import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
+import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
+import { IllegalStateError } from '../errors/illegal-state.error.js';
+import type { TaskMessage } from '../message/task-message.js';
+import { applyWorkerOverrides } from '../options/apply-worker-overrides.js';
+import type {
+  ResolvedQueue,
+  ResolvedTaskQueueOptions,
+  ResolvedWorkerOptions,
+  WorkerOptions,
+} from '../options/task-queue-options.js';
+import { revocationListener } from '../runtime/create-revocation.js';
+import type { RevocationListener } from '../revocation/revocation-listener.js';
+import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../options/task-queue.constants.js';
+import { type TaskQueueHealth, TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
+import { bindArguments } from './bind-arguments.js';
+import { NO_LIMITS, type TaskLimits } from '../task/task-limits.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../task/retry-policy.js';
+import type { TaskContext } from '../task/task-context.js';
+import { TaskConsumer } from './task-consumer.js';
+import { type TaskDispatcher, TaskRunner } from './task-runner.js';
+import { errorStack, toError } from '../errors/error-text.js';
+
+/** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
+export type WorkerStatus = 'connecting' | 'consuming' | 'draining' | 'closed';
+
+/**
+ * Celeriac's Nest transport strategy: the worker. Consumes the configured queues and dispatches each task
+ * to its `@Task()` handler (or a `@MessagePattern(name, TASK_TRANSPORT)` controller method) through
+ * Nest's handler map and processing hooks. Thin on purpose: the pipeline lives in `TaskRunner`, the
+ * channel lifecycle in `QueueConsumer`.
+ *
+ * @example
+ * const app = await NestFactory.createMicroservice(WorkerModule, {
+ *   useFactory: (server: TaskQueueServer) => ({ strategy: server }),
+ *   inject: [TaskQueueServer],
+ * });
+ * await app.listen();
+ */
+@Injectable()
+export class TaskQueueServer
+  extends Server<Record<string, never>, WorkerStatus>
+  implements CustomTransportStrategy, TaskDispatcher
+{
+  override readonly transportId = TASK_TRANSPORT;
+  private consumer: TaskConsumer | undefined;
+  private forwarder: DelayForwarder | undefined;
+  private revocations: RevocationListener | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly ignoredResults = new Set<string>();
+  private readonly retryPolicies = new Map<string, RetryPolicy>();
+  private readonly limits = new Map<string, TaskLimits>();
+  private readonly taskRunListeners = new Set<(task: string) => void>();
+  private readonly abandonedListeners = new Set<(task: string) => void>();
+
+  constructor(
+    // Not readonly: configure() may replace the worker options before listen().
+    @Inject(RESOLVED_OPTIONS)
+    private options: ResolvedTaskQueueOptions,
+    private readonly registry: TaskRegistry,
+    private readonly runtime: TaskQueueRuntime,
+  ) {
+    super();
+  }
+
+  override async listen(callback: (err?: unknown) => void): Promise<void> {
+    try {
+      if (this.consumer) throw new IllegalStateError('TaskQueueServer is already listening');
+      this.registerTasks();
+      this._status$.next('connecting');
+      const worker = this.options.worker;
+      const publisher = this.runtime.publisher;
+      const tasks = new TaskPublisher(this.options, publisher);
+      const revocations = revocationListener(this.runtime, this.options);
+      this.revocations = revocations;
+      const runner = new TaskRunner(publisher, tasks, this, {
+        concurrency: worker.concurrency,
+        maxPayloadBytes: this.options.maxPayloadBytes,
+        nodeName: worker.nodeName,
+        origin: `gen${process.pid}@${hostname()}`,
+        revocations,
+        queueConcurrency: Object.fromEntries(
+          Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
+        ),
+        onAbandoned: (task: string) => {
+          for (const listener of [...this.abandonedListeners]) listener(task);
+        },
+      });
+      revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
+      // Before any task consumer: a worker that starts later never runs a task revoked earlier.
+      await revocations.start();
+      this.consumer = new TaskConsumer(
+        this.runtime.connections.get('consume'),
+        worker.queues.map((name) => this.queue(name)),
+        worker,
+        runner,
+        this.options.connectTimeoutMs,
+      );
+      if (tasks.delays) {
+        // Every worker forwards due tasks out of the delay cascade, whichever queues it consumes.
+        this.forwarder = new DelayForwarder(
+          this.runtime.connections.get('consume'),
+          publisher,
+          tasks.delays,
+          this.options.delayPrefix,
+        );
+        await this.forwarder.start();
+      }
+      this.runtime.registerWorker(this.consumer);
+      await this.consumer.start();
+      this._status$.next('consuming');
+      // 'connecting' again while a queue has no consumer (reconnect, channel error, queue deleted).
+      this.consumer.onConsumingChange((consuming) => {
+        if (!this.closing) this._status$.next(consuming ? 'consuming' : 'connecting');
+      });
+      this.logger.log(
+        `Worker ${worker.nodeName} consuming ${worker.queues.join(', ')} (concurrency ${worker.concurrency}); ` +
+          `tasks: ${[...this.messageHandlers.keys()].sort().join(', ') || 'none'}`,
+      );
+      callback();
+    } catch (err: unknown) {
+      callback(err);
+    }
+  }
+
+  /**
+   * Overrides worker options before `listen()` (the worker command line's `-Q`, `-c`, `--prefetch`, `-n`),
+   * checked by the same rules as the `worker` option; see `applyWorkerOverrides`.
+   *
+   * @returns the worker options now in effect
+   * @throws InvalidOptionsError naming the field; IllegalStateError once listening
+   */
+  configure(overrides: WorkerOptions): ResolvedWorkerOptions {
+    if (this.consumer)
+      throw new IllegalStateError('TaskQueueServer.configure() must be called before listen()');
+    this.options = applyWorkerOverrides(this.options, overrides);
+    return this.options.worker;
+  }
+
+  /**
+   * Calls `listener` each time a task handler has returned or thrown, before its result is published and
+   * its message acked (a process pool child counts its tasks with it). Returns a function that removes it.
+   */
+  onTaskRun(listener: (task: string) => void): () => void {
+    this.taskRunListeners.add(listener);
+    return () => {
+      this.taskRunListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Calls `listener` when a task passed its hard time limit and its handler ignored its signal: the task
+   * was reported failed, but the handler may still run (a process pool child retires on it).
+   */
+  onTaskAbandoned(listener: (task: string) => void): () => void {
+    this.abandonedListeners.add(listener);
+    return () => {
+      this.abandonedListeners.delete(listener);
+    };
+  }
+
+  /** Warm shutdown (see `TaskConsumer.close`). Idempotent. */
+  override close(): Promise<void> {
+    this.closing ??= (async () => {
+      this._status$.next('draining');
+      // Both at once: task intake must stop now, and held delayed tasks go back to the ready queue
+      // at once, so another worker's forwarder fires them on time.
+      await Promise.all([this.forwarder?.close(), this.consumer?.close()]);
+      // Last: a terminate still reaches tasks that run during the drain.
+      await this.revocations?.close();
+      this._status$.next('closed');
+    })();
+    return this.closing;
+  }
+
+  override on(): never {
+    throw new IllegalStateError(
+      'TaskQueueServer emits no transport events; subscribe to `status` instead',
+    );
+  }
+
+  /** The running consumer (queues, in-flight count, state). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- Server's signature
+  override unwrap<T>(): T {
+    if (!this.consumer)
+      throw new IllegalStateError('TaskQueueServer is not listening yet; call app.listen() first');
+    return this.consumer as T;
+  }
+
+  /** True while every configured queue has a consumer attached on the broker. */
+  get isConsuming(): boolean {
+    return this.consumer?.isConsuming ?? false;
+  }
+
+  /** Connections, pending publishes and each queue's consumer, for a health check (see `TaskQueueRuntime`). */
+  health(): TaskQueueHealth {
+    return this.runtime.health();
+  }
+
+  isRegistered(task: string): boolean {
+    return this.messageHandlers.has(task);
+  }
+
+  ignoresResult(task: string): boolean {
+    return this.ignoredResults.has(task);
+  }
+
+  retryPolicy(task: string): RetryPolicy {
+    return this.retryPolicies.get(task) ?? DEFAULT_RETRY_POLICY;
+  }
+
+  limitsOf(task: string): TaskLimits {
+    return this.limits.get(task) ?? NO_LIMITS;
+  }
+
+  invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown> {
+    const handler = this.messageHandlers.get(message.task);
+    if (!handler) return Promise.reject(new IllegalStateError(`No handler for ${message.task}`));
+    return new Promise<unknown>((resolve, reject) => {
+      this.runWithProcessingHooks(ctx, async (end) => {
+        try {
+          const out: unknown = await handler(message, ctx);
+          resolve(isObservable(out) ? await lastValueFrom(out, { defaultValue: undefined }) : out);
+        } catch (err: unknown) {
+          reject(toError(err));
+        } finally {
+          end();
+          this.taskRan(message.task);
+        }
+      });
+    });
+  }
+
+  private taskRan(task: string): void {
+    // A Set's iterator tolerates a listener removing itself; no copy per task.
+    for (const listener of this.taskRunListeners) {
+      try {
+        listener(task);
+      } catch (err: unknown) {
+        this.logger.error(`A task-run listener threw: ${errorStack(err)}`);
+      }
+    }
+  }
+
+  /** Adds every discovered `@Task()` to Nest's handler map, next to any `@MessagePattern` ones. */
+  private registerTasks(): void {
+    for (const name of this.registry.names()) {
+      const task = this.registry.get(name);
+      if (!task) continue;
+      if (this.messageHandlers.has(name))
+        throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
+      const { params, ignoreResult } = task.metadata;
+      if (ignoreResult) this.ignoredResults.add(name);
+      this.retryPolicies.set(name, task.retry);
+      this.limits.set(name, this.checkedLimits(task.limits, task.owner));
+      const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
+        Promise.resolve(
+          task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
+        );
+      this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
+    }
+  }
+
+  /**
+   * A hard limit at or above the broker's consumer_timeout could never fire: RabbitMQ closes the channel
+   * first and redelivers the task, which then runs again. Refused at boot.
+   */
+  private checkedLimits(limits: TaskLimits, owner: string): TaskLimits {
+    const brokerMs = this.options.brokerConsumerTimeoutMs;
+    if (limits.timeLimitMs !== null && limits.timeLimitMs >= brokerMs) {
+      throw new InvalidTaskOptionsError(
+        owner,
+        'timeLimit',
+        `must be below the broker's consumer_timeout (${brokerMs / 1000} s, option brokerConsumerTimeoutMs), ` +
+          `got ${limits.timeLimitMs / 1000} s: RabbitMQ would close the channel first and redeliver the task. ` +
+          `Raise consumer_timeout in rabbitmq.conf and brokerConsumerTimeoutMs together, or split the task.`,
+      );
+    }
+    return limits;
+  }
+
+  private queue(name: string): ResolvedQueue {
+    const queue = this.options.queues.get(name);
+    if (!queue) throw new IllegalStateError(`Queue "${name}" is not configured`);
+    return queue;
+  }
+}
