@@ -8,7 +8,7 @@ export { TASK_TRANSPORT } from './options/task-queue.constants.js';
 export { TaskQueueRuntime } from './runtime/task-queue.runtime.js';
 export type { TaskQueueHealth } from './runtime/task-queue.runtime.js';
 export type { ConnectionHealth } from './transport/broker-connection.js';
-export type { PublisherHealth } from './transport/publisher.js';
+export type { PublisherHealth } from './transport/publish-request.js';
 export type { WorkerHealth } from './runtime/worker-health.js';
 export type { QueueConsumerHealth, QueueConsumerState } from './transport/queue-consumer.js';
 

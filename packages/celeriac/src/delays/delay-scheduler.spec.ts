@@ -1,4 +1,5 @@
-import type { Publisher, PublishRequest } from '../transport/publisher.js';
+import type { Publisher } from '../transport/publisher.js';
+import type { PublishRequest } from '../transport/publish-request.js';
 import type { OutgoingMessage } from '../message/amqp-message.js';
 import { DelayScheduler } from './delay-scheduler.js';
 import { delayNames, delayRoutingKey, entryLevel } from './delay-topology.js';

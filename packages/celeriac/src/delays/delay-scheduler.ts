@@ -1,5 +1,6 @@
 import type { Channel } from 'amqplib';
-import type { Publisher, PublishTarget } from '../transport/publisher.js';
+import type { Publisher } from '../transport/publisher.js';
+import type { PublishTarget } from '../transport/publish-request.js';
 import type { OutgoingMessage } from '../message/amqp-message.js';
 import { destinationHeaders } from './delay-headers.js';
 import { planDelay, type DelayPlan } from './delay-plan.js';

@@ -1,7 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { ConnectionHealth } from '../transport/broker-connection.js';
 import { BrokerConnections } from '../transport/broker-connections.js';
-import { Publisher, type PublisherHealth } from '../transport/publisher.js';
+import { Publisher } from '../transport/publisher.js';
+import type { PublisherHealth } from '../transport/publish-request.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { RpcResultBackend } from '../results/rpc-result-backend.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';

@@ -12,7 +12,8 @@ import type {
   RouteTarget,
 } from '../options/task-queue-options.js';
 import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
-import type { Publisher, PublishRequest } from '../transport/publisher.js';
+import type { Publisher } from '../transport/publisher.js';
+import type { PublishRequest } from '../transport/publish-request.js';
 
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a

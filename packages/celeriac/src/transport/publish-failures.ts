@@ -4,8 +4,17 @@ import type { ChannelModel, Message } from 'amqplib';
 import { errorMessage } from '../errors/error-text.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import { PublishError } from '../errors/publish.error.js';
+import { PublishBacklogFullError } from '../errors/publish-backlog-full.error.js';
+import { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
 import type { PublishRequest } from './publish-request.js';
+
+/** The connection facts a timeout error reports. */
+export interface ConnectionFacts {
+  readonly isConnected: boolean;
+  readonly blocked: string | null;
+  describeState(): string;
+}
 
 /** AMQP reply code of a passive declare of something that does not exist. */
 const NOT_FOUND = 404;
@@ -87,4 +96,53 @@ export async function probeExchange(
   } finally {
     await probe.close().catch(() => undefined);
   }
+}
+
+/**
+ * The error a publish gets at its deadline: why it could not be confirmed (no connection, a resource
+ * alarm, or no confirm), and whether it may still arrive (it was written at least once, maybe on a channel
+ * that closed since).
+ */
+export function publishTimeout(
+  request: PublishRequest,
+  written: boolean,
+  connection: ConnectionFacts,
+  timeoutMs: number,
+): PublishTimeoutError {
+  const cause = !connection.isConnected
+    ? 'unreachable'
+    : connection.blocked !== null
+      ? 'blocked'
+      : 'no-confirm';
+  return new PublishTimeoutError(
+    request.what,
+    cause,
+    written,
+    timeoutMs,
+    connection.describeState(),
+  );
+}
+
+/**
+ * Why a publish is refused before it starts, if it is: the publisher is closed, or `maxPending` publishes
+ * already wait for a connection, an alarm to clear or a confirm (so an outage cannot grow memory without
+ * bound). Positional arguments: it runs on every publish.
+ */
+export function admissionRefusal(
+  request: PublishRequest,
+  closed: boolean,
+  pending: number,
+  maxPending: number,
+  connection: Pick<ConnectionFacts, 'describeState'>,
+): Error | undefined {
+  if (closed) return closedError(request);
+  if (pending >= maxPending) {
+    return new PublishBacklogFullError(
+      request.what,
+      pending,
+      maxPending,
+      connection.describeState(),
+    );
+  }
+  return undefined;
 }

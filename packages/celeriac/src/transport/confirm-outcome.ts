@@ -1,0 +1,39 @@
+import { brokerRefusal, describe, isChannelClosed } from './publish-failures.js';
+
+/** What a publish's confirm callback means for it. */
+export type ConfirmOutcome =
+  | { readonly kind: 'delivered' }
+  /** Returned by the broker as unroutable; an error only when the publish was mandatory. */
+  | { readonly kind: 'returned'; readonly reason: string }
+  /** Refused for good (too large for the broker, or nacked): fails with this text. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** Its channel closed before the confirm: it may or may not have arrived, so write it again. */
+  | { readonly kind: 'interrupted' };
+
+/** The facts a confirm is judged on. */
+export interface ConfirmFacts {
+  /** amqplib's confirm callback argument: `null`/`undefined` for an ack, an Error otherwise. */
+  readonly err: unknown;
+  /** The return recorded for this message, if the broker returned it. */
+  readonly returnReason: string | undefined;
+  /** Why the broker last closed the publishing channel, if it did. */
+  readonly lastChannelError: Error | undefined;
+  readonly contentLength: number;
+}
+
+/**
+ * Decides what a confirm means, without side effects, so every branch is testable on its own. Order
+ * matters: a returned message is also acked; a message over the broker's size limit also closes the
+ * channel, and republishing it would only close the shared channel again.
+ */
+export function confirmOutcome(facts: ConfirmFacts): ConfirmOutcome {
+  if (facts.err === null || facts.err === undefined) {
+    return facts.returnReason === undefined
+      ? { kind: 'delivered' }
+      : { kind: 'returned', reason: facts.returnReason };
+  }
+  const refusal = brokerRefusal(facts.lastChannelError, facts.contentLength);
+  if (refusal !== undefined) return { kind: 'refused', reason: refusal };
+  if (isChannelClosed(facts.err)) return { kind: 'interrupted' };
+  return { kind: 'refused', reason: describe(facts.err) };
+}
