@@ -4,8 +4,6 @@ import type { BrokerConnection } from './broker-connection.js';
 import { PublishError } from '../errors/publish.error.js';
 import type { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
-import { errorMessage } from '../errors/error-text.js';
-import { WriteCoalescer } from './write-coalescer.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
 import { admissionRefusal, closedError, publishTimeout } from './publish-failures.js';
 import { confirmOutcome } from './confirm-outcome.js';
@@ -46,7 +44,6 @@ export class Publisher {
   private readonly pendingPublishes = new PendingPublishes<PublishRequest>((publish) => {
     this.fail(publish, this.timeoutError(publish.request, publish.written));
   });
-  private readonly coalescer = new WriteCoalescer();
   /** Resolved when the last in-flight publish settles after `close()` started. */
   private drained: (() => void) | undefined;
   private readonly stopListening: () => void;
@@ -72,11 +69,7 @@ export class Publisher {
           }
           this.changed();
         },
-        drained: () => {
-          this.changed();
-        },
-        closed: () => {
-          this.coalescer.flush();
+        changed: () => {
           this.changed();
         },
         returned: (msg) => {
@@ -134,7 +127,7 @@ export class Publisher {
     if (refusal) return Promise.reject(refusal);
     const deadline = Date.now() + this.limits.publishTimeoutMs;
     if (!this.exchanges.isKnown(request.exchange)) {
-      return this.publishAfterExchangeCheck(request, deadline);
+      return this.exchanges.check(request, deadline).then(() => this.enqueue(request, deadline));
     }
     return this.enqueue(request, deadline);
   }
@@ -162,7 +155,6 @@ export class Publisher {
       });
     }
     this.pendingPublishes.dispose();
-    this.coalescer.flush();
     await this.channel.close();
   }
 
@@ -178,14 +170,6 @@ export class Publisher {
       channelOpen: this.channel.isOpen,
       republished: this.republished,
     };
-  }
-
-  private async publishAfterExchangeCheck(
-    request: PublishRequest,
-    deadline: number,
-  ): Promise<void> {
-    await this.exchanges.check(request, deadline);
-    return this.enqueue(request, deadline);
   }
 
   /** Starts a checked publish: it settles when confirmed, refused, or past its deadline. */
@@ -226,33 +210,21 @@ export class Publisher {
     if (channel === undefined) return false;
     const { message, mandatory } = publish.request;
     const { exchange, routingKey } = publish.request.target?.() ?? publish.request;
-    this.coalescer.hold(this.connection.current);
-    let hasRoom: boolean;
-    try {
-      hasRoom = channel.publish(
-        exchange,
-        routingKey,
-        message.content,
-        { ...message.properties, mandatory },
-        (err: unknown) => {
-          this.confirmed(publish, channel, err);
-        },
-      );
-    } catch (err: unknown) {
-      // amqplib throws when the channel closed under us before the wrapper noticed; the message was not
-      // written, so it waits for the next channel like any other.
-      this.logger.debug(`Could not write ${publish.request.what}: ${errorMessage(err)}`);
-      this.coalescer.flushSoon();
-      return false;
-    }
-    this.coalescer.flushSoon();
+    const written = this.channel.write(
+      channel,
+      exchange,
+      routingKey,
+      message.content,
+      { ...message.properties, mandatory },
+      (err: unknown) => {
+        this.confirmed(publish, channel, err);
+      },
+    );
+    if (!written) return false;
     publish.channel = channel;
     publish.written = true;
     publish.exchange = exchange;
     publish.routingKey = routingKey;
-    // amqplib buffers without bound; past its high-water mark we hold further publishes in our own
-    // (bounded) queue until the channel drains.
-    if (!hasRoom) this.channel.markFull();
     return true;
   }
 

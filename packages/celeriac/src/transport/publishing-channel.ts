@@ -1,18 +1,20 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, Message } from 'amqplib';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { errorMessage } from '../errors/error-text.js';
 import type { BrokerConnection } from './broker-connection.js';
 import type { TopologySetup } from './publish-request.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 /** What the publisher hears from its channel. */
 export interface PublishingChannelEvents {
   /** A channel was set up after a (re)connect. */
   readonly connected: () => void;
-  /** The channel's buffer drained: it takes writes again. */
-  readonly drained: () => void;
-  /** The raw channel closed; publishes written to it will get a "channel closed" confirm. */
-  readonly closed: () => void;
+  /**
+   * The channel's buffer drained (it takes writes again), or the raw channel closed (publishes written
+   * to it will get a "channel closed" confirm).
+   */
+  readonly changed: () => void;
   /** The broker returned a message as unroutable. */
   readonly returned: (msg: Message) => void;
 }
@@ -33,6 +35,7 @@ export class PublishingChannel {
   /** Why the broker last closed the channel (a channel error), read by the publishes it failed. */
   private channelError: Error | undefined;
   private stopped = false;
+  private readonly coalescer = new WriteCoalescer();
 
   /** @param setup run on every new raw channel, after the event wiring */
   constructor(
@@ -55,13 +58,14 @@ export class PublishingChannel {
         });
         channel.once('close', () => {
           if (this.raw === channel) this.open = false;
-          events.closed();
+          this.coalescer.flush();
+          events.changed();
           this.recoverFromChannelError(channel);
         });
         channel.on('drain', () => {
           if (this.raw !== channel) return;
           this.full = false;
-          events.drained();
+          events.changed();
         });
         // basic.return always arrives before the basic.ack of the same message, so the confirm callback
         // can tell a returned message from a delivered one.
@@ -92,9 +96,33 @@ export class PublishingChannel {
     return this.channelError;
   }
 
-  /** A write found amqplib's buffer full: hold further writes until it drains. */
-  markFull(): void {
-    this.full = true;
+  /**
+   * Writes one message to `channel` (the current `writableChannel`), with `onConfirm` for its confirm.
+   * Writes made in the same turn of the event loop leave in one socket write. False when amqplib threw:
+   * the channel closed under us before the wrapper noticed, so the message was not written.
+   */
+  write(
+    channel: ConfirmChannel,
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    properties: Options.Publish,
+    onConfirm: (err: unknown) => void,
+  ): boolean {
+    this.coalescer.hold(this.connection.current);
+    let hasRoom: boolean;
+    try {
+      hasRoom = channel.publish(exchange, routingKey, content, properties, onConfirm);
+    } catch (err: unknown) {
+      this.logger.debug(`Could not write a message to "${exchange}": ${errorMessage(err)}`);
+      this.coalescer.flushSoon();
+      return false;
+    }
+    this.coalescer.flushSoon();
+    // amqplib buffers without bound; past its high-water mark the publisher holds further publishes in
+    // its own (bounded) queue until the channel drains.
+    if (!hasRoom) this.full = true;
+    return true;
   }
 
   /** Runs `setup` on the current channel now, and on every later one. */
@@ -109,6 +137,7 @@ export class PublishingChannel {
 
   async close(): Promise<void> {
     this.stopped = true;
+    this.coalescer.flush();
     await this.wrapper.close();
   }
 
