@@ -1,8 +1,10 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import boundaries from 'eslint-plugin-boundaries';
 import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import { layerRules } from './eslint.layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist', 'coverage', 'node_modules', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -40,6 +42,14 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/explicit-module-boundary-types': 'off',
+    },
+  },
+  {
+    ...layerRules,
+    plugins: { boundaries },
+    settings: {
+      ...layerRules.settings,
+      'import/resolver': { typescript: { project: './tsconfig.json' } },
     },
   },
 );
