@@ -58,6 +58,8 @@ export const layerRules = {
     ],
   },
   rules: {
+    // A file outside every listed folder (a new folder not yet placed in LAYERS) fails lint.
+    'boundaries/no-unknown-files': 'error',
     'boundaries/dependencies': [
       'error',
       {
