@@ -76,11 +76,7 @@ describe('encodeTask reproduces what Celery 5.2.6 put on the wire', () => {
   it.each(fixtureNames('task_'))('%s: same headers, header types, body and properties', (name) => {
     const fixture = loadFixture(name);
     const decoded = decodeOk(toIncomingMessage(fixture));
-    const expires = decoded.expires?.getTime();
-    // For the expiry fixtures, encode at the moment that gives Celery's TTL (60 s, and "0" when past).
-    const now =
-      expires === undefined ? Date.now() : name === 'task_expires' ? expires - 60_000 : expires + 5;
-    const out = encodeTask(decoded, now);
+    const out = encodeTask(decoded);
 
     // Properties (clients always send a priority; worker follow-ups had none, we send 0).
     expect(out.properties).toMatchObject({
@@ -91,7 +87,8 @@ describe('encodeTask reproduces what Celery 5.2.6 put on the wire', () => {
       correlationId: fixture.properties['correlation_id'],
       replyTo: fixture.properties['reply_to'],
     });
-    expect(out.properties.expiration).toBe(fixture.properties['expiration']);
+    // Celery also sets the per-message TTL for `expires`; Celeriac does not (see encodeTask).
+    expect(out.properties).not.toHaveProperty('expiration');
 
     // Body: the same JSON value (Python escapes non-ASCII, we send raw UTF-8; both are valid JSON).
     expect(JSON.parse(out.content.toString('utf8'))).toEqual(fixture.body);
@@ -209,24 +206,16 @@ describe('encodeTask', () => {
         eta: new Date(Date.UTC(2026, 10, 26, 20, 28, 12, 572)),
         expires: new Date(Date.UTC(2026, 10, 26, 21)),
       }),
-      Date.UTC(2026, 10, 26, 20),
     ).properties;
     expect(headers['eta']).toBe('2026-11-26T20:28:12.572000+00:00');
     expect(headers['expires']).toBe('2026-11-26T21:00:00.000000+00:00');
   });
 
-  it('sets expiration to the remaining whole milliseconds, "0" once past, and not at all without expires', () => {
+  it('sets no per-message TTL for expires: the expires header alone carries it', () => {
     const expires = new Date(Date.UTC(2026, 10, 26, 21));
-    expect(encodeTask(message({ expires }), expires.getTime() - 60_000).properties.expiration).toBe(
-      '60000',
-    );
-    expect(encodeTask(message({ expires }), expires.getTime() - 1234.7).properties.expiration).toBe(
-      '1234',
-    );
-    expect(encodeTask(message({ expires }), expires.getTime() + 10_000).properties.expiration).toBe(
-      '0',
-    );
-    expect(encodeTask(message()).properties).not.toHaveProperty('expiration');
+    const out = encodeTask(message({ expires }));
+    expect(out.properties).not.toHaveProperty('expiration');
+    expect(out.properties.headers['expires']).toBe('2026-11-26T21:00:00.000000+00:00');
   });
 
   it('sets priority 0 when null, omits an absent reply_to, and defaults correlationId to the id', () => {
@@ -313,7 +302,7 @@ describe('encodeTask → amqplib → decodeTask round trips', () => {
       priority: 9,
       extraHeaders: { 'x-tenant': 'acme', 'x-attempt': 3, 'x-list': [1, 'a'] },
     });
-    const decoded = decodeOk(overTheWire(encodeTask(original, Date.UTC(2026, 10, 26, 20))));
+    const decoded = decodeOk(overTheWire(encodeTask(original)));
     expect(decoded).toEqual(original);
     expect(decoded.eta?.toISOString()).toBe('2026-11-26T20:28:12.572Z');
     expect(decoded.args[0]).toBe('𝄞 clef');

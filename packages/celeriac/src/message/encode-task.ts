@@ -128,10 +128,15 @@ function body(msg: TaskMessage): Buffer {
 }
 
 /**
- * Encodes a task as a protocol 2 message ready to publish. `now` (epoch ms) is when the TTL in
- * `expiration` counts from. Throws MessageEncodeError for values the protocol cannot carry.
+ * Encodes a task as a protocol 2 message ready to publish. Throws MessageEncodeError for values the
+ * protocol cannot carry.
+ *
+ * Unlike Celery's client, it sets no AMQP `expiration` (per-message TTL) for `expires`: RabbitMQ drops an
+ * expired message from a queue without a dead-letter exchange (Celery's stock `celery` queue has none), so
+ * its caller would wait for ever and nothing would say why. The `expires` header alone makes the worker that
+ * takes the task answer REVOKED and dead-letter it as expired, as Celery's worker does on receipt.
  */
-export function encodeTask(msg: TaskMessage, now: number = Date.now()): OutgoingMessage {
+export function encodeTask(msg: TaskMessage): OutgoingMessage {
   checkMessage(msg);
   const content = body(msg);
   // Protocol headers first (Celery's order), custom ones after; custom ones never carry a reserved
@@ -151,12 +156,6 @@ export function encodeTask(msg: TaskMessage, now: number = Date.now()): Outgoing
   };
   if (msg.replyTo !== null && msg.replyTo !== '') {
     properties.replyTo = msg.replyTo;
-  }
-  if (msg.expires !== null) {
-    // RabbitMQ drops the message once this per-message TTL passes; kombu truncates to whole ms, and sends
-    // "0" for an expiry already past (celery-protocol.md §2).
-    const remaining = Math.floor(msg.expires.getTime() - now);
-    properties.expiration = String(Math.max(0, remaining));
   }
   return { content, properties };
 }
