@@ -43,7 +43,7 @@ type Retry = Extract<RetryDecision, { action: 'retry' }>;
  * task, so nothing is acked before what replaces it is confirmed.
  */
 export class FailureHandler {
-  private readonly logger = new Logger('TaskRunner');
+  private readonly logger = new Logger(FailureHandler.name);
 
   constructor(
     private readonly reporter: Pick<
