@@ -11,14 +11,9 @@ import type { TaskMessage } from '../message/task-message.js';
 import type { RouteTarget } from '../options/task-queue-options.js';
 import type { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import {
-  celeryRetry,
-  decideRetry,
-  formatSeconds,
-  maxRetriesExceeded,
-  type RetryDecision,
-  type RetryPolicy,
-} from '../task/retry-policy.js';
+import { decideRetry, type RetryDecision } from '../task/retry-decision.js';
+import { celeryRetry, formatSeconds, maxRetriesExceeded } from '../task/retry-exceptions.js';
+import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskReporter } from '../results/task-reporter.js';
 import type { TaskOutcome } from './task-outcome.js';
 
