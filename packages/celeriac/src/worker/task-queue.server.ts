@@ -25,7 +25,8 @@ import { NO_LIMITS, type TaskLimits } from '../task/task-limits.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../task/retry-policy.js';
 import type { TaskContext } from '../task/task-context.js';
 import { TaskConsumer } from './task-consumer.js';
-import { type TaskDispatcher, TaskRunner } from './task-runner.js';
+import type { TaskDispatcher } from './task-dispatcher.js';
+import { TaskRunner } from './task-runner.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
