@@ -29,7 +29,8 @@ export { resolveOptions } from './options/resolve-options.js';
 export { Task } from './decorators/task.decorator.js';
 export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
 export { RETRY_DEFAULTS } from './task/retry-policy.js';
-export type { ErrorClass, RetryOptions, TaskRetryOptions } from './task/retry-policy.js';
+export type { ErrorClass, TaskRetryOptions } from './task/retry-policy.js';
+export type { RetryOptions } from './task/retry-options.js';
 export { TaskRegistry } from './discovery/task-registry.js';
 
 export { TaskClient } from './client/task-client.js';

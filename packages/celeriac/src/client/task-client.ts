@@ -10,12 +10,6 @@ import {
 } from '../canvas/task-signature.js';
 import { toError } from '../errors/error-text.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
-import {
-  TASK_LANG,
-  type SignatureWire,
-  type TaskEmbedWire,
-  type TaskMessage,
-} from '../message/task-message.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
 import { GroupResult } from '../results/group-result.js';
@@ -24,33 +18,12 @@ import type { RevocationPublisher } from '../revocation/revocation-publisher.js'
 import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
-import {
-  resolveSendOptions,
-  type ResolvedSendOptions,
-  type SendOptions,
-} from '../sending/send-options.js';
+import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
+import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
-
-/** A send between its options being checked and its message being built. */
-interface Outgoing {
-  readonly name: string;
-  readonly args: readonly unknown[];
-  readonly kwargs: Kwargs;
-  readonly lineage: Lineage;
-  readonly resolved: ResolvedSendOptions;
-  readonly callbacks: readonly TaskSignature[];
-  readonly errbacks: readonly TaskSignature[];
-}
-
-/** Where a message sits in a workflow. */
-interface Lineage {
-  readonly rootId?: string;
-  readonly groupId?: string;
-  readonly chain?: SignatureWire[];
-}
 
 /**
  * Sends tasks, like Celery's `send_task` / `apply_async`, and canvas workflows (`chain`, `group`,
@@ -232,40 +205,10 @@ export class TaskClient {
   }
 
   private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
-    const { name, args, kwargs, lineage, resolved, callbacks, errbacks } = outgoing;
+    const { resolved, callbacks, errbacks } = outgoing;
     const id = resolved.taskId ?? randomUUID();
     const wantsResult = !resolved.ignoreResult;
-    const now = Date.now();
-    const embed: TaskEmbedWire = {
-      callbacks:
-        callbacks.length > 0 ? callbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
-      errbacks: errbacks.length > 0 ? errbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
-      chain: lineage.chain ?? null,
-      chord: null,
-    };
-    const message: TaskMessage = {
-      id,
-      task: name,
-      args: [...args],
-      kwargs: { ...kwargs },
-      embed,
-      rootId: lineage.rootId ?? id,
-      parentId: null,
-      groupId: lineage.groupId ?? null,
-      groupIndex: null,
-      shadow: resolved.shadow,
-      eta: resolved.eta,
-      expires: resolved.expires,
-      retries: 0,
-      timeLimit: resolved.timeLimit,
-      ignoreResult: resolved.ignoreResult,
-      origin: this.origin,
-      lang: TASK_LANG,
-      extraHeaders: resolved.headers,
-      correlationId: id,
-      replyTo: wantsResult ? replyTo : null,
-      priority: resolved.priority,
-    };
+    const message = outgoingTaskMessage(outgoing, id, replyTo, this.origin, Date.now());
     // Track before publishing: a fast worker may answer before publish() returns.
     const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
     const linked =

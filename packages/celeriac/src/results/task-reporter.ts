@@ -39,7 +39,7 @@ export interface DeadLetterNote {
  * combination of both for a message it refuses. Every publish is confirmed before the caller acks.
  */
 export class TaskReporter {
-  private readonly logger = new Logger('TaskRunner');
+  private readonly logger = new Logger(TaskReporter.name);
 
   constructor(private readonly publisher: Publisher) {}
 

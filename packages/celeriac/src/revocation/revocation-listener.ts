@@ -12,8 +12,10 @@ import type { RevocationGate } from './revocation-gate.js';
 import type { RevocationPublisher } from './revocation-publisher.js';
 import { decodeRecord, type RevokeRecord } from './revocation-record.js';
 import { RevocationStreamError } from '../errors/revocation-stream.error.js';
+import { ResyncBarrier } from './resync-barrier.js';
 import { RevokedIds } from './revoked-ids.js';
 import { StreamReader } from './stream-reader.js';
+import { SyncMarkers } from './sync-markers.js';
 import { settleWithinTerminationGrace, terminationReason } from './termination.js';
 
 /** Where the listener stands. `live` means it has read everything published before its last sync. */
@@ -47,12 +49,11 @@ export class RevocationListener implements RevocationGate {
   private readonly now: () => number;
   private state: RevocationListenerState = 'idle';
   private readonly reader: StreamReader;
-  /** Markers this process appended and waits to read back: resolve(true) when read, (false) if superseded. */
-  private readonly markers = new Map<string, (read: boolean) => void>();
-  private synced = deferred();
+  /** Markers this process appended and waits to read back. */
+  private readonly markers = new SyncMarkers();
+  /** Admission checks wait here while the listener re-reads the stream after a reconnect. */
+  private readonly resync: ResyncBarrier;
   private started = false;
-  /** True once this re-sync's "starting without having re-read" warning was logged. */
-  private warnedResync = false;
   /** Revocations applied since start, for the start log line. */
   private applied = 0;
   private terminateListener: (taskId: string, reason: TaskRevokedError) => void = () => undefined;
@@ -64,6 +65,7 @@ export class RevocationListener implements RevocationGate {
     private readonly options: RevocationListenerOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.resync = new ResyncBarrier(options.resyncWaitMs);
     this.ids = new RevokedIds(publisher.spec.retentionMs, options.maxIds, this.now);
     this.reader = new StreamReader(
       connection,
@@ -133,7 +135,7 @@ export class RevocationListener implements RevocationGate {
     try {
       // The reader resolves once attached and synced (see onAttached); a re-attach re-syncs.
       await Promise.race([
-        this.reader.start(this.options.startTimeoutMs).then(() => this.synced.promise),
+        this.reader.start(this.options.startTimeoutMs).then(() => this.resync.reached),
         timeout,
       ]);
     } catch (err: unknown) {
@@ -154,8 +156,8 @@ export class RevocationListener implements RevocationGate {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.pidbox?.close();
-    this.supersedeMarkers();
-    this.synced.resolve();
+    this.markers.supersedeAll();
+    this.resync.open();
     await this.reader.close();
   }
 
@@ -191,23 +193,21 @@ export class RevocationListener implements RevocationGate {
    */
   private async sync(channel: Channel): Promise<void> {
     const marker = randomUUID();
-    const read = new Promise<boolean>((resolve) => {
-      this.markers.set(marker, resolve);
-    });
+    const read = this.markers.expect(marker);
     try {
       await this.publisher.publish(
         { kind: 'sync', marker, at: this.now() },
         'a revocation sync marker',
       );
     } catch (err: unknown) {
-      this.markers.delete(marker);
+      this.markers.forget(marker);
       throw err;
     }
     if (!(await read) || !this.reader.isCurrent(channel) || this.isClosed()) return;
     if (this.state === 'syncing') {
       if (this.started) this.logger.log('Caught up with the revocation stream again');
       this.state = 'live';
-      this.synced.resolve();
+      this.resync.open();
     }
   }
 
@@ -221,9 +221,7 @@ export class RevocationListener implements RevocationGate {
     }
     const record = decoded.record;
     if (record.kind === 'sync') {
-      const resolve = this.markers.get(record.marker);
-      this.markers.delete(record.marker);
-      resolve?.(true);
+      this.markers.read(record.marker);
       return;
     }
     this.apply(record);
@@ -259,36 +257,19 @@ export class RevocationListener implements RevocationGate {
 
   /** The reader lost its channel: admission checks wait for the re-sync on the next attach. */
   private detached(): void {
-    this.supersedeMarkers();
+    this.markers.supersedeAll();
     if (this.state !== 'live') return;
     this.state = 'syncing';
-    this.synced = deferred();
-    this.warnedResync = false;
+    this.resync.close();
   }
 
   private async waitForResync(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      this.synced.promise.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => {
-          resolve(true);
-        }, this.options.resyncWaitMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (gaveUp && !this.warnedResync) {
-      this.warnedResync = true;
+    if (await this.resync.wait()) {
       this.logger.warn(
         `Starting a task without having re-read the revocation stream for ${this.options.resyncWaitMs} ms: ` +
           'a revocation published while the worker was disconnected may be missed',
       );
     }
-  }
-
-  private supersedeMarkers(): void {
-    for (const resolve of this.markers.values()) resolve(false);
-    this.markers.clear();
   }
 
   /** A method, so the compiler does not narrow `state` across awaits. */
@@ -300,17 +281,4 @@ export class RevocationListener implements RevocationGate {
 function describeIds(ids: readonly string[]): string {
   const shown = ids.slice(0, 3).join(', ');
   return ids.length > 3 ? `${shown} and ${ids.length - 3} more` : shown;
-}
-
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(): void;
-}
-
-function deferred(): Deferred {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
 }

@@ -1,7 +1,7 @@
 import { InvalidRetryOptionsError } from '../errors/invalid-retry-options.error.js';
 import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { TaskMessage } from '../message/task-message.js';
-import type { RetryOptions } from './retry-policy.js';
+import type { RetryOptions } from './retry-options.js';
 import { TaskAbort } from './task-abort.js';
 import { TaskContext } from './task-context.js';
 

@@ -2,7 +2,7 @@ import { BaseRpcContext } from '@nestjs/microservices';
 import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { IncomingFields } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
-import { checkRetryOptions, type RetryOptions } from './retry-policy.js';
+import { checkRetryOptions, type RetryOptions } from './retry-options.js';
 import type { TaskAbort } from './task-abort.js';
 
 /**

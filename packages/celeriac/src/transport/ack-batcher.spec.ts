@@ -75,4 +75,54 @@ describe('AckBatcher', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(channel.calls).toEqual(['ack 7']);
   });
+
+  it('flushes in the turn the acks came in (next tick), not a turn later', async () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const m = delivery(1);
+    batcher.track(m);
+    batcher.ack(m);
+    expect(channel.calls).toEqual([]);
+    // Queued after the batcher's own tick: it runs once that flushed, before any timer or I/O.
+    await new Promise((resolve) => {
+      process.nextTick(resolve);
+    });
+    expect(channel.calls).toEqual(['ack 1']);
+  });
+
+  it('once its channel closed, it settles nothing: the broker requeued those deliveries', async () => {
+    const channel = new RecordingChannel();
+    const batcher = new AckBatcher(channel);
+    const [a, b] = [delivery(1), delivery(2)];
+    batcher.track(a);
+    batcher.track(b);
+    batcher.markClosed();
+    expect(batcher.closed).toBe(true);
+    batcher.ack(a);
+    batcher.requeue(b);
+    batcher.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(channel.calls).toEqual([]);
+  });
+
+  it('a channel that closed under it (ack or nack throws) does not throw into the worker', () => {
+    const throwing = {
+      ack: (): void => {
+        throw new Error('Channel closed');
+      },
+      nack: (): void => {
+        throw new Error('Channel closed');
+      },
+    };
+    const batcher = new AckBatcher(throwing);
+    const [a, b, c] = [delivery(1), delivery(2), delivery(3)];
+    for (const m of [a, b, c]) batcher.track(m);
+    batcher.ack(c); // behind an unfinished one: acked singly
+    expect(() => {
+      batcher.requeue(b);
+      batcher.flush();
+      batcher.ack(a);
+      batcher.flush();
+    }).not.toThrow();
+  });
 });

@@ -81,4 +81,58 @@ describe('PendingPublishes', () => {
     queue.unshiftWaiting(c!);
     expect(queue.nextWaiting()?.request).toBe('c');
   });
+
+  it('never expires a publish settled in time, and arms a fresh timer for the next one', () => {
+    const expired: string[] = [];
+    const queue = new PendingPublishes<string>((p) => {
+      expired.push(p.request);
+      queue.settle(p);
+    });
+    const a = pending('a', 1_100, []);
+    queue.add(a);
+    vi.advanceTimersByTime(50);
+    queue.settle(a);
+    expect(vi.getTimerCount()).toBe(0);
+    queue.add(pending('b', 1_250, []));
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(199);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual(['b']);
+  });
+
+  it('a publish added with its deadline already past expires on the next millisecond', () => {
+    const expired: string[] = [];
+    const queue = new PendingPublishes<string>((p) => {
+      expired.push(p.request);
+      queue.settle(p);
+    });
+    queue.add(pending('late', 900, []));
+    vi.advanceTimersByTime(0);
+    expect(expired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(expired).toEqual(['late']);
+  });
+
+  it('keeps the backlog count: size counts every unsettled publish, written or waiting', () => {
+    const queue = new PendingPublishes<string>(() => undefined);
+    const [a, b] = [pending('a', 2_000, []), pending('b', 2_000, [])];
+    queue.add(a);
+    queue.add(b);
+    queue.wait(b);
+    expect(queue.size).toBe(2);
+    expect(queue.hasWaiting).toBe(true);
+    queue.settle(a);
+    expect(queue.size).toBe(1);
+    expect(queue.nextWaiting()).toBe(b);
+    expect(queue.hasWaiting).toBe(false);
+    expect(queue.size).toBe(1);
+  });
+
+  it('dispose drops the timer', () => {
+    const queue = new PendingPublishes<string>(() => undefined);
+    queue.add(pending('a', 1_100, []));
+    queue.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -9,7 +9,8 @@ import type { TaskMessage } from '../message/task-message.js';
 import type { ResolvedQueue, RouteTarget } from '../options/task-queue-options.js';
 import { FailureHandler } from './failure-handler.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import { checkRetryOptions, resolveRetryPolicy, type RetryPolicy } from '../task/retry-policy.js';
+import { checkRetryOptions } from '../task/retry-options.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../task/retry-policy.js';
 import { TaskRetryError } from '../errors/task-retry.error.js';
 import type { DeadLetterNote } from '../results/task-reporter.js';
 

@@ -11,14 +11,9 @@ import type { TaskMessage } from '../message/task-message.js';
 import type { RouteTarget } from '../options/task-queue-options.js';
 import type { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import {
-  celeryRetry,
-  decideRetry,
-  formatSeconds,
-  maxRetriesExceeded,
-  type RetryDecision,
-  type RetryPolicy,
-} from '../task/retry-policy.js';
+import { decideRetry, type RetryDecision } from '../task/retry-decision.js';
+import { celeryRetry, formatSeconds, maxRetriesExceeded } from '../task/retry-exceptions.js';
+import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskReporter } from '../results/task-reporter.js';
 import type { TaskOutcome } from './task-outcome.js';
 
@@ -43,7 +38,7 @@ type Retry = Extract<RetryDecision, { action: 'retry' }>;
  * task, so nothing is acked before what replaces it is confirmed.
  */
 export class FailureHandler {
-  private readonly logger = new Logger('TaskRunner');
+  private readonly logger = new Logger(FailureHandler.name);
 
   constructor(
     private readonly reporter: Pick<

@@ -6,7 +6,6 @@ import { TaskPublisher } from '../sending/task-publisher.js';
 import { DelayForwarder } from '../delays/delay-forwarder.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
-import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { applyWorkerOverrides } from '../options/apply-worker-overrides.js';
@@ -21,11 +20,13 @@ import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../options/task-queue.constants.js';
 import { type TaskQueueHealth, TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
-import { NO_LIMITS, type TaskLimits } from '../task/task-limits.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../task/retry-policy.js';
+import type { TaskLimits } from '../task/task-limits.js';
+import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskContext } from '../task/task-context.js';
 import { TaskConsumer } from './task-consumer.js';
-import { type TaskDispatcher, TaskRunner } from './task-runner.js';
+import { checkedLimits, TaskDeclarations } from './task-declarations.js';
+import type { TaskDispatcher } from './task-dispatcher.js';
+import { TaskRunner } from './task-runner.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
@@ -54,9 +55,7 @@ export class TaskQueueServer
   private forwarder: DelayForwarder | undefined;
   private revocations: RevocationListener | undefined;
   private closing: Promise<void> | undefined;
-  private readonly ignoredResults = new Set<string>();
-  private readonly retryPolicies = new Map<string, RetryPolicy>();
-  private readonly limits = new Map<string, TaskLimits>();
+  private readonly declarations = new TaskDeclarations();
   private readonly taskRunListeners = new Set<(task: string) => void>();
   private readonly abandonedListeners = new Set<(task: string) => void>();
 
@@ -209,15 +208,15 @@ export class TaskQueueServer
   }
 
   ignoresResult(task: string): boolean {
-    return this.ignoredResults.has(task);
+    return this.declarations.ignoresResult(task);
   }
 
   retryPolicy(task: string): RetryPolicy {
-    return this.retryPolicies.get(task) ?? DEFAULT_RETRY_POLICY;
+    return this.declarations.retryPolicy(task);
   }
 
   limitsOf(task: string): TaskLimits {
-    return this.limits.get(task) ?? NO_LIMITS;
+    return this.declarations.limitsOf(task);
   }
 
   invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown> {
@@ -257,33 +256,18 @@ export class TaskQueueServer
       if (this.messageHandlers.has(name))
         throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
       const { params, ignoreResult } = task.metadata;
-      if (ignoreResult) this.ignoredResults.add(name);
-      this.retryPolicies.set(name, task.retry);
-      this.limits.set(name, this.checkedLimits(task.limits, task.owner));
+      this.declarations.declare(
+        name,
+        ignoreResult,
+        task.retry,
+        checkedLimits(task.limits, task.owner, this.options.brokerConsumerTimeoutMs),
+      );
       const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
         Promise.resolve(
           task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
         );
       this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
     }
-  }
-
-  /**
-   * A hard limit at or above the broker's consumer_timeout could never fire: RabbitMQ closes the channel
-   * first and redelivers the task, which then runs again. Refused at boot.
-   */
-  private checkedLimits(limits: TaskLimits, owner: string): TaskLimits {
-    const brokerMs = this.options.brokerConsumerTimeoutMs;
-    if (limits.timeLimitMs !== null && limits.timeLimitMs >= brokerMs) {
-      throw new InvalidTaskOptionsError(
-        owner,
-        'timeLimit',
-        `must be below the broker's consumer_timeout (${brokerMs / 1000} s, option brokerConsumerTimeoutMs), ` +
-          `got ${limits.timeLimitMs / 1000} s: RabbitMQ would close the channel first and redeliver the task. ` +
-          `Raise consumer_timeout in rabbitmq.conf and brokerConsumerTimeoutMs together, or split the task.`,
-      );
-    }
-    return limits;
   }
 
   private queue(name: string): ResolvedQueue {

@@ -1,41 +1,29 @@
 import { Logger } from '@nestjs/common';
 import type { Publisher } from '../transport/publisher.js';
 import type { TaskPublisher } from '../sending/task-publisher.js';
-import { withoutDelayHeaders } from '../delays/delay-headers.js';
-import { HOLD_LIMIT_MS } from '../delays/delay-plan.js';
-import type { DelayScheduler } from '../delays/delay-scheduler.js';
-import { decodeTask, type DecodeFailureReason } from '../message/decode-task.js';
-import { invalidTask, notRegistered, taskRevoked } from '../message/exception-info.js';
+import { decodeTask } from '../message/decode-task.js';
 import type { ExceptionInfo } from '../message/result-message.js';
-import { republishable } from '../message/republish.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { revokedRejection, type RevocationGate } from '../revocation/revocation-gate.js';
-import { ConcurrencyLimiter, LimiterClosedError } from './concurrency-limiter.js';
-import { RateLimiter, RateLimiterClosedError } from '../task/rate-limit.js';
-import { effectiveTimeLimits, type TaskLimits } from '../task/task-limits.js';
+import { LimiterClosedError } from './concurrency-limiter.js';
+import { RateLimiterClosedError } from '../task/rate-limit.js';
+import { effectiveTimeLimits } from '../task/task-limits.js';
 import { callWithTimeLimits, type CallOutcome, type TimeLimitsMs } from './time-limited-call.js';
 import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import type { RetryPolicy } from '../task/retry-policy.js';
 import { TaskAbort } from '../task/task-abort.js';
 import { TaskContext } from '../task/task-context.js';
 import type { TaskOutcome } from './task-outcome.js';
-import { ResultEncodeError, TaskReporter, type Rejection } from '../results/task-reporter.js';
+import type { TaskDispatcher } from './task-dispatcher.js';
+import { ResultEncodeError, TaskReporter } from '../results/task-reporter.js';
+import { afterHold, onArrival } from './admission.js';
+import { deferToDelayCascade } from './eta-deferral.js';
+import { EtaHolds } from './eta-holds.js';
+import { expired, undecodable, unknownTask } from './refusals.js';
+import { TaskSlots } from './task-slots.js';
 
 export type { TaskOutcome } from './task-outcome.js';
-
-/** How the runner reaches the handlers; implemented by `TaskQueueServer` over Nest's handler map. */
-export interface TaskDispatcher {
-  isRegistered(task: string): boolean;
-  /** True when the task's handler never sends a SUCCESS result. */
-  ignoresResult(task: string): boolean;
-  invoke(message: TaskMessage, ctx: TaskContext): Promise<unknown>;
-  /** The task's retry options (`@Task({ maxRetries, autoretryFor, ... })`), with defaults applied. */
-  retryPolicy(task: string): RetryPolicy;
-  /** The task's time and rate limits (`@Task({ timeLimit, softTimeLimit, rateLimit })`). */
-  limitsOf(task: string): TaskLimits;
-}
 
 export interface TaskRunnerOptions {
   readonly concurrency: number;
@@ -59,18 +47,12 @@ export interface TaskRunnerOptions {
  */
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
-  /** Shared by every queue without a lane of its own. */
-  private readonly slots: ConcurrencyLimiter;
-  /** Queues with their own concurrency: `hipri` can run 50 while `reports` runs 2. */
-  private readonly lanes = new Map<string, ConcurrencyLimiter>();
+  private readonly slots: TaskSlots;
   private readonly running = new Map<string, TaskAbort>();
-  private readonly holds = new Set<{ timer: NodeJS.Timeout | undefined; wake: () => void }>();
+  private readonly holds = new EtaHolds();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
-  private stopping = false;
-  /** One per task name that has a rate limit (null: looked up, none), created on first use. */
-  private readonly rateLimiters = new Map<string, RateLimiter | null>();
 
   constructor(
     publisher: Publisher,
@@ -80,10 +62,11 @@ export class TaskRunner {
     private readonly onOutcome: (outcome: TaskOutcome, task: string | null) => void = () =>
       undefined,
   ) {
-    this.slots = new ConcurrencyLimiter(options.concurrency);
-    for (const [queue, concurrency] of Object.entries(options.queueConcurrency ?? {})) {
-      this.lanes.set(queue, new ConcurrencyLimiter(concurrency));
-    }
+    this.slots = new TaskSlots(
+      options.concurrency,
+      options.queueConcurrency ?? {},
+      (task) => dispatcher.limitsOf(task).ratePerSecond,
+    );
     this.reporter = new TaskReporter(publisher);
     this.followUps = new FollowUpPublisher(tasks, options.origin, (taskId, replyTo, exception) =>
       this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
@@ -107,17 +90,7 @@ export class TaskRunner {
   async handle(delivery: Delivery): Promise<void> {
     const decoded = decodeTask(delivery.message, { maxPayloadBytes: this.options.maxPayloadBytes });
     if (!decoded.ok) {
-      await this.reporter.reject(delivery, {
-        reason: decoded.reason,
-        detail: decoded.detail,
-        taskId: decoded.taskId,
-        task: decoded.task,
-        replyTo: decoded.replyTo,
-        correlationId: decoded.correlationId,
-        exception: decodeFailureException(decoded.reason, decoded.detail),
-        state: 'FAILURE',
-        retries: 0,
-      });
+      await this.reporter.reject(delivery, undecodable(decoded));
       this.onOutcome('rejected', decoded.task);
       return;
     }
@@ -127,15 +100,8 @@ export class TaskRunner {
 
   /** Stop starting tasks: deliveries waiting for an eta or a slot go back to the queue. */
   stopStarting(): void {
-    this.stopping = true;
     this.slots.close();
-    for (const lane of this.lanes.values()) lane.close();
-    for (const limiter of this.rateLimiters.values()) limiter?.close();
-    for (const hold of this.holds) {
-      clearTimeout(hold.timer);
-      hold.wake();
-    }
-    this.holds.clear();
+    this.holds.releaseAll();
   }
 
   /** Aborts the `ctx.signal` of the task with this id, if it runs here (a revoke with `terminate`). */
@@ -150,40 +116,39 @@ export class TaskRunner {
     for (const abort of this.running.values()) abort.abort(new Error(reason));
   }
 
-  /** The checks a decoded task passes before it may take a slot. */
+  /** The checks a decoded task passes before it may take a slot (decided in `admission.ts`). */
   private async admit(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    if (!this.dispatcher.isRegistered(message.task)) {
-      await this.reporter.reject(delivery, {
-        reason: 'unknown-task',
-        detail: `no handler is registered for "${message.task}" on ${this.options.nodeName}`,
-        ...replyAddress(message),
-        exception: notRegistered(message.task),
-        state: 'FAILURE',
-        retries: message.retries,
-      });
+    const delays = this.tasks.delays;
+    const arrival = onArrival(
+      this.dispatcher.isRegistered(message.task),
+      message.expires,
+      message.eta,
+      delays !== null,
+      Date.now(),
+    );
+    if (arrival === 'unknown-task') {
+      await this.reporter.reject(delivery, unknownTask(message, this.options.nodeName));
       return 'rejected';
     }
-    if (isExpired(message)) return this.revokeExpired(delivery, message);
+    if (arrival === 'expired') return this.revokeExpired(delivery, message);
     // Awaited only when the gate has to wait (a re-sync): an await per check costs a promise and a turn.
     const revoked = this.options.revocations?.isRevoked(message.id);
     if (revoked === true || (revoked instanceof Promise && (await revoked))) {
       return this.refuseRevoked(delivery, message);
     }
-
-    if (message.eta && message.eta.getTime() > Date.now()) {
-      // Not held unacked for long: that would pin prefetch slots and trip the broker's consumer_timeout.
-      const delays = this.tasks.delays;
-      if (delays && message.eta.getTime() - Date.now() > HOLD_LIMIT_MS) {
-        return this.defer(delivery, message, delays);
-      }
-      const reached = await this.holdUntil(message.eta.getTime());
-      if (!reached) return this.giveBack(delivery);
-      if (isExpired(message)) return this.revokeExpired(delivery, message);
+    if (arrival === 'defer' && delays) {
+      return deferToDelayCascade(delivery, message, delays, this.reporter);
+    }
+    if (arrival === 'hold' && message.eta) {
+      const reached = await this.holds.until(message.eta.getTime());
+      const held = afterHold(reached, message.expires, Date.now());
+      if (held === 'give-back') return this.giveBack(delivery);
+      if (held === 'expired') return this.revokeExpired(delivery, message);
     }
 
     // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
-    const rate = this.rateLimiterOf(message.task);
-    const slots = this.lanes.get(delivery.queue.name) ?? this.slots;
+    const rate = this.slots.rateLimiterOf(message.task);
+    const slots = this.slots.laneOf(delivery.queue.name);
     try {
       // Not `await rate?.acquire()`: awaiting undefined would still cost a turn per task.
       if (rate) await rate.acquire();
@@ -305,115 +270,12 @@ export class TaskRunner {
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    await this.reporter.reject(delivery, {
-      reason: 'expired',
-      detail: `expired at ${message.expires?.toISOString() ?? '?'}`,
-      ...replyAddress(message),
-      exception: taskRevoked('expired'),
-      state: 'REVOKED',
-      retries: message.retries,
-    });
+    await this.reporter.reject(delivery, expired(message));
     return 'revoked';
-  }
-
-  /**
-   * Moves a task that is not due for a while into the delay cascade, back to the queue it came from, and
-   * acks it once the broker confirmed the copy (a Python client puts the eta in the header and publishes
-   * straight to the queue).
-   */
-  private async defer(
-    delivery: Delivery,
-    message: TaskMessage,
-    delays: DelayScheduler,
-  ): Promise<TaskOutcome> {
-    const fields = delivery.message.fields;
-    const destination =
-      fields.exchange === ''
-        ? { exchange: '', routingKey: delivery.queue.name }
-        : { exchange: fields.exchange, routingKey: fields.routingKey };
-    const headers = delivery.message.properties.headers ?? {};
-    const what = `task ${message.task}[${message.id}] into the delay cascade`;
-    try {
-      await delays.schedule(
-        republishable(delivery.message, withoutDelayHeaders(headers)),
-        destination,
-        message.eta?.getTime() ?? Date.now(),
-        what,
-      );
-    } catch (err: unknown) {
-      if (err instanceof RangeError) {
-        await this.reporter.reject(delivery, {
-          reason: 'bad-header',
-          detail: err.message,
-          ...replyAddress(message),
-          exception: invalidTask(`bad-header: ${err.message}`),
-          state: 'FAILURE',
-          retries: message.retries,
-        });
-        return 'rejected';
-      }
-      this.reporter.requeueAfterBrokerError(delivery, what, err);
-      return 'requeued';
-    }
-    delivery.ack();
-    return 'deferred';
-  }
-
-  private rateLimiterOf(task: string): RateLimiter | null {
-    let limiter = this.rateLimiters.get(task);
-    if (limiter === undefined) {
-      const perSecond = this.dispatcher.limitsOf(task).ratePerSecond;
-      limiter = perSecond === null ? null : new RateLimiter(perSecond);
-      this.rateLimiters.set(task, limiter);
-    }
-    return limiter;
-  }
-
-  /** Resolves true at `at`, or false as soon as the worker stops starting tasks. */
-  private holdUntil(at: number): Promise<boolean> {
-    if (this.stopping) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const hold = {
-        timer: undefined as NodeJS.Timeout | undefined,
-        wake: () => {
-          resolve(false);
-        },
-      };
-      // Node's timers can fire a millisecond early: a task must never start before its eta.
-      const fire = (): void => {
-        const left = at - Date.now();
-        if (left > 0) {
-          hold.timer = setTimeout(fire, left);
-          return;
-        }
-        this.holds.delete(hold);
-        resolve(true);
-      };
-      hold.timer = setTimeout(fire, Math.max(0, at - Date.now()));
-      this.holds.add(hold);
-    });
   }
 
   private giveBack(delivery: Delivery): TaskOutcome {
     delivery.requeue();
     return 'requeued';
   }
-}
-
-function replyAddress(
-  m: TaskMessage,
-): Pick<Rejection, 'taskId' | 'task' | 'replyTo' | 'correlationId'> {
-  return { taskId: m.id, task: m.task, replyTo: m.replyTo, correlationId: m.correlationId };
-}
-
-function isExpired(message: TaskMessage): boolean {
-  return message.expires !== null && message.expires.getTime() <= Date.now();
-}
-
-/** The exception a Python caller sees for a message we refused to decode: classes its process has loaded. */
-function decodeFailureException(reason: DecodeFailureReason, detail: string): ExceptionInfo {
-  if (reason === 'content-type') {
-    return { excType: 'ContentDisallowed', excModule: 'kombu.exceptions', excMessage: [detail] };
-  }
-  return invalidTask(`${reason}: ${detail}`);
 }
