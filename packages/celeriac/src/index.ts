@@ -93,4 +93,5 @@ export { TaskRetryError } from './errors/task-retry.error.js';
 export { TaskRevokedError } from './errors/task-revoked.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { UnroutableError } from './errors/unroutable.error.js';
+export { WorkerShutdownError } from './errors/worker-shutdown.error.js';
 export { WorkerUsageError } from './errors/worker-usage.error.js';

@@ -133,7 +133,7 @@ export class TaskConsumer {
         `Shutdown grace of ${this.options.shutdownGraceMs} ms is over with ${this.runner.activeCount} task(s) still running; ` +
           'aborting their signals and leaving them unacked for the broker to redeliver (their promises may still run)',
       );
-      this.runner.abortRunning('worker shutdown');
+      this.runner.abortRunning(this.options.shutdownGraceMs);
     }
     await Promise.all(this.consumers.map((c) => c.close())); //         4. close channels
     this.state = 'closed';

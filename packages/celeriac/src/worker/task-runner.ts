@@ -13,6 +13,7 @@ import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
 import { TaskAbort } from '../task/task-abort.js';
+import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { TaskContext } from '../task/task-context.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
@@ -111,9 +112,12 @@ export class TaskRunner {
     return abort !== undefined;
   }
 
-  /** Ask every running handler to stop (its `ctx.signal` aborts). */
-  abortRunning(reason: string): void {
-    for (const abort of this.running.values()) abort.abort(new Error(reason));
+  /**
+   * Worker shutdown past its grace: every running handler's `ctx.signal` aborts with a
+   * `WorkerShutdownError`, and whatever the handler does next, its task is left for redelivery (see `run`).
+   */
+  abortRunning(graceMs: number): void {
+    for (const abort of this.running.values()) abort.abort(new WorkerShutdownError(graceMs));
   }
 
   /** The checks a decoded task passes before it may take a slot (decided in `admission.ts`). */
@@ -210,6 +214,11 @@ export class TaskRunner {
     }
     if (this.options.revocations?.wasTerminated(message.id)) {
       return this.refuseRevoked(delivery, message, 'terminated');
+    }
+    // Stopped by the shutdown, or finished after its channel closed: the broker delivers it again, so
+    // reporting this run too would give the task two outcomes.
+    if (abort.reason instanceof WorkerShutdownError && (!outcome.ok || delivery.stale)) {
+      return this.giveBack(delivery);
     }
     if (!outcome.ok) return this.failures.afterThrow(delivery, message, outcome.thrown);
     return this.succeed(delivery, message, outcome.value);
