@@ -74,6 +74,19 @@ export class BrokerProbe {
     }
   }
 
+  /** Consumers attached to a queue (0 when it does not exist). */
+  async consumers(queue: string): Promise<number> {
+    const ch = await this.connection.createChannel();
+    ch.on('error', () => undefined);
+    try {
+      return (await ch.checkQueue(queue)).consumerCount;
+    } catch {
+      return 0;
+    } finally {
+      await ch.close().catch(() => undefined);
+    }
+  }
+
   async exists(queue: string): Promise<boolean> {
     return this.passiveCheck((ch) => ch.checkQueue(queue));
   }

@@ -17,6 +17,7 @@ type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 @Injectable()
 export class TaskExplorer implements OnModuleInit {
   private readonly logger = new Logger(TaskExplorer.name);
+  private discovered = false;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -26,6 +27,17 @@ export class TaskExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
+    this.discover();
+  }
+
+  /**
+   * Registers every `@Task()` method, once. Runs at module init, and from the worker's `listen()` too: a
+   * hybrid app started as Nest's docs show (`connectMicroservice`, then `startAllMicroservices` before any
+   * `app.init()`) listens before module init, and would otherwise run with no tasks.
+   */
+  discover(): void {
+    if (this.discovered) return;
+    this.discovered = true;
     for (const wrapper of this.discovery.getProviders()) this.explore(wrapper);
   }
 

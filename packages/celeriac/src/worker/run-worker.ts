@@ -160,7 +160,14 @@ async function startWorker(
       return usageFailure(errorMessage(err), false);
     }
   }
-  await app.listen();
+  try {
+    await app.listen();
+  } catch (err: unknown) {
+    // The server stopped what it had started; closing the app releases the connections too, so the
+    // process can exit with the error instead of lingering half started.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
 
   const logger = new Logger('Worker');
   let stopping: Promise<void> | undefined;

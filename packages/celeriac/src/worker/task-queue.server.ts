@@ -4,6 +4,7 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import { isObservable, lastValueFrom } from 'rxjs';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { DelayForwarder } from '../delays/delay-forwarder.js';
+import { TaskExplorer } from '../discovery/task-explorer.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { DuplicateTaskError } from '../errors/duplicate-task.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
@@ -27,6 +28,7 @@ import { TaskConsumer } from './task-consumer.js';
 import { checkedLimits, TaskDeclarations } from './task-declarations.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 import { TaskRunner } from './task-runner.js';
+import { noTasksWarning, stopStartedParts } from './failed-start.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
@@ -56,6 +58,7 @@ export class TaskQueueServer
   private revocations: RevocationListener | undefined;
   private closing: Promise<void> | undefined;
   private readonly declarations = new TaskDeclarations();
+  private tasksRegistered = false;
   private readonly taskRunListeners = new Set<(task: string) => void>();
   private readonly abandonedListeners = new Set<(task: string) => void>();
 
@@ -65,6 +68,7 @@ export class TaskQueueServer
     private options: ResolvedTaskQueueOptions,
     private readonly registry: TaskRegistry,
     private readonly runtime: TaskQueueRuntime,
+    private readonly explorer: TaskExplorer,
   ) {
     super();
   }
@@ -72,6 +76,7 @@ export class TaskQueueServer
   override async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       if (this.consumer) throw new IllegalStateError('TaskQueueServer is already listening');
+      this.explorer.discover();
       this.registerTasks();
       this._status$.next('connecting');
       const worker = this.options.worker;
@@ -123,10 +128,33 @@ export class TaskQueueServer
         `Worker ${worker.nodeName} consuming ${worker.queues.join(', ')} (concurrency ${worker.concurrency}); ` +
           `tasks: ${[...this.messageHandlers.keys()].sort().join(', ') || 'none'}`,
       );
+      if (this.messageHandlers.size === 0) this.logger.warn(noTasksWarning(worker.nodeName));
       callback();
     } catch (err: unknown) {
+      await this.unwindFailedStart(err);
       callback(err);
     }
+  }
+
+  /**
+   * A start that failed half way (a queue declared with other arguments, the broker gone) stops what it
+   * started, so nothing consumes tasks for a worker that reported it could not start, and a later
+   * `listen()` starts afresh.
+   */
+  private async unwindFailedStart(cause: unknown): Promise<void> {
+    const parts = {
+      consumer: this.consumer,
+      forwarder: this.forwarder,
+      revocations: this.revocations,
+    };
+    this.consumer = undefined;
+    this.forwarder = undefined;
+    this.revocations = undefined;
+    await stopStartedParts(parts, this.logger);
+    this._status$.next('closed');
+    this.logger.error(
+      `The worker failed to start and stopped what it had started: ${errorStack(cause)}`,
+    );
   }
 
   /**
@@ -248,8 +276,12 @@ export class TaskQueueServer
     }
   }
 
-  /** Adds every discovered `@Task()` to Nest's handler map, next to any `@MessagePattern` ones. */
+  /**
+   * Adds every discovered `@Task()` to Nest's handler map, next to any `@MessagePattern` ones. Once: a
+   * `listen()` after a failed one finds them there already.
+   */
   private registerTasks(): void {
+    if (this.tasksRegistered) return;
     for (const name of this.registry.names()) {
       const task = this.registry.get(name);
       if (!task) continue;
@@ -268,6 +300,7 @@ export class TaskQueueServer
         );
       this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
     }
+    this.tasksRegistered = true;
   }
 
   private queue(name: string): ResolvedQueue {
