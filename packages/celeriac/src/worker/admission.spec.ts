@@ -43,17 +43,23 @@ describe('onArrival', () => {
 });
 
 describe('afterHold', () => {
+  it('sends a hold cut short at the hold limit back to its queue, unless it expired meanwhile', () => {
+    expect(afterHold(true, true, null, NOW)).toBe('requeue');
+    expect(afterHold(true, true, at(1), NOW)).toBe('requeue');
+    expect(afterHold(true, true, at(0), NOW)).toBe('expired');
+  });
+
   it('a hold ended by the worker stopping gives the task back, whatever its expiry', () => {
-    expect(afterHold(false, null, NOW)).toBe('give-back');
-    expect(afterHold(false, at(-1), NOW)).toBe('give-back');
+    expect(afterHold(false, false, null, NOW)).toBe('give-back');
+    expect(afterHold(false, true, at(-1), NOW)).toBe('give-back');
   });
 
   it('a task that expired while held is expired', () => {
-    expect(afterHold(true, at(0), NOW)).toBe('expired');
+    expect(afterHold(true, false, at(0), NOW)).toBe('expired');
   });
 
   it('a task held to its eta and not expired is due', () => {
-    expect(afterHold(true, null, NOW)).toBe('due');
-    expect(afterHold(true, at(1), NOW)).toBe('due');
+    expect(afterHold(true, false, null, NOW)).toBe('due');
+    expect(afterHold(true, false, at(1), NOW)).toBe('due');
   });
 });

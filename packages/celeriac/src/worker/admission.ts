@@ -21,7 +21,10 @@ export type Arrival =
    * Held unacked for long, it would pin a prefetch slot and trip the broker's `consumer_timeout`.
    */
   | 'defer'
-  /** Its eta is near (or there is no cascade to put it in): held unacked until then. */
+  /**
+   * Its eta is near, or there is no cascade to put it in: held unacked until then, or for at most the
+   * runner's hold limit, after which it goes back to its queue (see `afterHold`).
+   */
   | 'hold'
   /** Due: on to its rate limit and a slot. */
   | 'due';
@@ -50,14 +53,27 @@ export type AfterHold =
   | 'give-back'
   /** It expired while held. */
   | 'expired'
+  /**
+   * The hold reached its limit before the eta (no delay cascade, a far eta): a copy goes to the back of
+   * its queue and this delivery is acked, so no delivery stays unacked until the broker's
+   * `consumer_timeout` closes its channel.
+   */
+  | 'requeue'
   /** On to its rate limit and a slot. */
   | 'due';
 
 /**
- * @param reached the hold lasted until the eta (false: the worker stopped starting tasks first)
+ * @param reached the hold lasted as long as it was meant to (false: the worker stopped starting tasks first)
+ * @param cutShort the hold was meant to end before the eta, at the hold limit
  * @param now epoch milliseconds
  */
-export function afterHold(reached: boolean, expires: Date | null, now: number): AfterHold {
+export function afterHold(
+  reached: boolean,
+  cutShort: boolean,
+  expires: Date | null,
+  now: number,
+): AfterHold {
   if (!reached) return 'give-back';
-  return expires !== null && expires.getTime() <= now ? 'expired' : 'due';
+  if (expires !== null && expires.getTime() <= now) return 'expired';
+  return cutShort ? 'requeue' : 'due';
 }

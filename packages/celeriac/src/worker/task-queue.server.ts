@@ -89,6 +89,8 @@ export class TaskQueueServer
         maxPayloadBytes: this.options.maxPayloadBytes,
         nodeName: worker.nodeName,
         origin: `gen${process.pid}@${hostname()}`,
+        // A hold outlasting the broker's consumer_timeout would get its channel closed (eta-requeue.ts).
+        maxHoldMs: Math.floor(this.options.brokerConsumerTimeoutMs / 2),
         revocations,
         queueConcurrency: Object.fromEntries(
           Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),

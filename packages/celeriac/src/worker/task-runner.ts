@@ -19,6 +19,7 @@ import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 import { ResultEncodeError, TaskReporter } from '../results/task-reporter.js';
 import { afterHold, onArrival } from './admission.js';
+import { requeueUntilDue } from './eta-requeue.js';
 import { deferToDelayCascade } from './eta-deferral.js';
 import { EtaHolds } from './eta-holds.js';
 import { expired, undecodable, unknownTask } from './refusals.js';
@@ -38,6 +39,11 @@ export interface TaskRunnerOptions {
   readonly onAbandoned?: (task: string) => void;
   /** Queues with a lane of their own (`worker.queueLimits`): name → their concurrency. */
   readonly queueConcurrency?: Readonly<Record<string, number>>;
+  /**
+   * How long one eta hold may last, in ms; a task due later goes back to its queue then. Below the
+   * broker's `consumer_timeout`, which closes the channel of a delivery unacked for longer.
+   */
+  readonly maxHoldMs: number;
 }
 
 /**
@@ -56,7 +62,7 @@ export class TaskRunner {
   private readonly failures: FailureHandler;
 
   constructor(
-    publisher: Publisher,
+    private readonly publisher: Publisher,
     private readonly tasks: TaskPublisher,
     private readonly dispatcher: TaskDispatcher,
     private readonly options: TaskRunnerOptions,
@@ -144,10 +150,14 @@ export class TaskRunner {
       return deferToDelayCascade(delivery, message, delays, this.reporter);
     }
     if (arrival === 'hold' && message.eta) {
-      const reached = await this.holds.until(message.eta.getTime());
-      const held = afterHold(reached, message.expires, Date.now());
+      const eta = message.eta.getTime();
+      const until = Math.min(eta, Date.now() + this.options.maxHoldMs);
+      const reached = await this.holds.until(until);
+      const held = afterHold(reached, until < eta, message.expires, Date.now());
       if (held === 'give-back') return this.giveBack(delivery);
       if (held === 'expired') return this.revokeExpired(delivery, message);
+      if (held === 'requeue')
+        return requeueUntilDue(delivery, message, this.publisher, this.reporter);
     }
 
     // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
