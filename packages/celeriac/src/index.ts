@@ -25,6 +25,18 @@ export type {
   WorkerOptions,
 } from './options/task-queue-options.js';
 export { resolveOptions } from './options/resolve-options.js';
+export { BEAT_DEFAULTS } from './options/beat-options.js';
+export type {
+  BeatEntryOptions,
+  BeatOptions,
+  BeatSchedule,
+  BeatSendOptions,
+  MissedTickPolicy,
+} from './options/beat-options.js';
+export { Beat } from './beat/beat.js';
+export type { BeatListener, BeatStatus } from './beat/beat.js';
+export { tickId } from './beat/tick-id.js';
+export { TICK_HEADERS } from './beat/tick-message.js';
 
 export { Task } from './decorators/task.decorator.js';
 export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
