@@ -20,7 +20,7 @@ export type MissedTickPolicy = 'skip' | 'once' | 'all';
  * - a string: a cron expression with 5 fields, or 6 with seconds first (`'*\/5 * * * * *'`), in the
  *   entry's `timezone`;
  * - `{ cron, timezone? }`: the same, with its own time zone;
- * - `{ every, anchor? }`: every `every` seconds, counted from `anchor` (default: the Unix epoch, so every
+ * - `{ every, from? }`: every `every` seconds, counted from `from` (default: the Unix epoch, so every
  *   replica computes the same due times, whenever it started);
  * - `{ at }`: once, at that instant.
  */
@@ -28,7 +28,7 @@ export type BeatSchedule =
   | number
   | string
   | { readonly cron: string; readonly timezone?: string }
-  | { readonly every: number; readonly anchor?: Date | string }
+  | { readonly every: number; readonly from?: Date | string }
   | { readonly at: Date | string };
 
 /** How each tick of an entry is sent; Celery's `options` of a `beat_schedule` entry, in camelCase. */

@@ -21,6 +21,7 @@ import {
   checkPlainObject,
   isPlainObject,
 } from './option-checks.js';
+import { FrozenMap } from './frozen-map.js';
 import { MAX_TIMER_MS } from './resolve-worker.js';
 import type { RouteTarget } from './task-queue-options.js';
 
@@ -79,10 +80,11 @@ export function resolveBeatOptions(value: unknown): ResolvedBeatOptions {
     input['schedule'] ?? {},
     'an object of entries by name',
   );
-  const schedule = new Map<string, ResolvedBeatEntry>();
-  for (const [name, entry] of Object.entries(rawSchedule)) {
-    schedule.set(name, resolveBeatEntry(name, entry, `beat.schedule.${name}`));
-  }
+  const schedule = new FrozenMap(
+    Object.entries(rawSchedule).map(
+      ([name, entry]) => [name, resolveBeatEntry(name, entry, `beat.schedule.${name}`)] as const,
+    ),
+  );
   return Object.freeze({ schedule, prefix, pulseIntervalMs, leaseMs });
 }
 
@@ -101,8 +103,15 @@ export function resolveBeatEntry(name: string, value: unknown, field: string): R
     input['timezone'] ?? BEAT_DEFAULTS.timezone,
   );
   const schedule = resolveSchedule(input['schedule'], timezone, `${field}.schedule`);
-  const args = [...checkArray(`${field}.args`, input['args'] ?? [], 'an array of arguments')];
-  const kwargs = { ...checkPlainObject(`${field}.kwargs`, input['kwargs'] ?? {}) };
+  // Copied and frozen: resolved options share nothing with their input, and every tick sends these.
+  const args = frozenCopy(
+    checkArray(`${field}.args`, input['args'] ?? [], 'an array of arguments'),
+    `${field}.args`,
+  );
+  const kwargs = frozenCopy(
+    checkPlainObject(`${field}.kwargs`, input['kwargs'] ?? {}),
+    `${field}.kwargs`,
+  );
   const missed = input['missed'] ?? BEAT_DEFAULTS.missed;
   if (!POLICIES.includes(missed as MissedTickPolicy)) {
     throw new InvalidOptionsError(
@@ -126,12 +135,15 @@ export function resolveBeatEntry(name: string, value: unknown, field: string): R
     kwargs,
     missed: missed as MissedTickPolicy,
     maxCatchUp,
-    route: resolveRoute(send, `${field}.options`),
+    route: Object.freeze(resolveRoute(send, `${field}.options`)),
     priority:
       send['priority'] === undefined
         ? null
         : checkInteger(`${field}.options.priority`, send['priority'], 0, 255),
-    headers: resolveHeaders(send['headers'], `${field}.options.headers`),
+    headers: frozenCopy(
+      resolveHeaders(send['headers'], `${field}.options.headers`),
+      `${field}.options.headers`,
+    ),
     expires: resolveExpires(send['expires'], `${field}.options.expires`),
   });
 }
@@ -146,14 +158,13 @@ function resolveSchedule(value: unknown, timezone: string, field: string): Resol
       return cron(checkNonEmptyString(`${field}.cron`, value['cron']), zone, `${field}.cron`);
     }
     if ('every' in value) {
-      checkKnownKeys(field, value, ['every', 'anchor']);
-      const anchor =
-        value['anchor'] === undefined ? 0 : instant(value['anchor'], `${field}.anchor`);
+      checkKnownKeys(field, value, ['every', 'from']);
+      const anchor = value['from'] === undefined ? 0 : instant(value['from'], `${field}.from`);
       return interval(value['every'], anchor, `${field}.every`);
     }
     if ('at' in value) {
       checkKnownKeys(field, value, ['at']);
-      return { kind: 'once', atMs: instant(value['at'], `${field}.at`) };
+      return Object.freeze({ kind: 'once', atMs: instant(value['at'], `${field}.at`) });
     }
   }
   throw new InvalidOptionsError(
@@ -169,7 +180,7 @@ function interval(seconds: unknown, anchorMs: number, field: string): ResolvedSc
       `must be a number of seconds of at least 0.001, got ${describeValue(seconds)}`,
     );
   }
-  return { kind: 'interval', everyMs: Math.round(seconds * 1000), anchorMs };
+  return Object.freeze({ kind: 'interval', everyMs: Math.round(seconds * 1000), anchorMs });
 }
 
 /** Parses the expression with croner once, so a typo or an unknown time zone fails at boot. */
@@ -181,7 +192,7 @@ function cron(expression: string, timezone: string, field: string): ResolvedSche
   } catch (err: unknown) {
     throw new InvalidOptionsError(field, `is not a valid cron schedule: ${errorMessage(err)}`);
   }
-  return { kind: 'cron', expression, timezone };
+  return Object.freeze({ kind: 'cron', expression, timezone });
 }
 
 function instant(value: unknown, field: string): number {
@@ -228,6 +239,25 @@ function resolveExpires(value: unknown, field: string): number | 'next-tick' | n
       field,
       `must be a positive number of seconds or false, got ${describeValue(value)}`,
     );
+  }
+  return value;
+}
+
+/** A deep copy, frozen all the way down. @throws InvalidOptionsError for what cannot be copied (functions) */
+function frozenCopy<T>(value: T, field: string): T {
+  let copy: T;
+  try {
+    copy = structuredClone(value);
+  } catch (err: unknown) {
+    throw new InvalidOptionsError(field, `must be plain data (JSON values): ${errorMessage(err)}`);
+  }
+  return deepFreeze(copy);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
 }
