@@ -34,6 +34,10 @@ export type {
   MissedTickPolicy,
 } from './options/beat-options.js';
 export { Beat } from './beat/beat.js';
+export { BeatService } from './runtime/beat.service.js';
+export { Periodic } from './decorators/periodic.decorator.js';
+export type { PeriodicOptions } from './decorators/periodic.decorator.js';
+export type { BeatListing } from './beat/beat-listing.js';
 export type { BeatListener, BeatStatus } from './beat/beat.js';
 export { tickId } from './beat/tick-id.js';
 export { TICK_HEADERS } from './beat/tick-message.js';
