@@ -50,4 +50,17 @@ describe('compileSchedule', () => {
     expect(times.nextAfter(at('2026-03-07T00:00:00Z'))).toBe(at('2026-03-07T08:00:00Z'));
     expect(times.nextAfter(at('2026-03-09T00:00:00Z'))).toBe(at('2026-03-09T07:00:00Z'));
   });
+
+  it('follows croner’s DST rules: a fixed time skipped in spring runs after the gap, a repeated one once', () => {
+    const times = compileSchedule({
+      kind: 'cron',
+      expression: '30 2 * * *',
+      timezone: 'Europe/Paris',
+    });
+    // 29 March 2026: 02:00–03:00 does not exist in Paris; the 02:30 run happens at 03:00 CEST (01:00 UTC).
+    expect(times.nextAfter(at('2026-03-28T12:00:00Z'))).toBe(at('2026-03-29T01:00:00Z'));
+    // 25 October 2026: 02:30 happens twice; it runs at the first, 02:30 CEST (00:30 UTC), and not again.
+    expect(times.nextAfter(at('2026-10-24T12:00:00Z'))).toBe(at('2026-10-25T00:30:00Z'));
+    expect(times.nextAfter(at('2026-10-25T00:30:00Z'))).toBe(at('2026-10-26T01:30:00Z'));
+  });
 });
