@@ -43,7 +43,8 @@ export function Periodic(
     const method = descriptor.value as object;
     const existing =
       (Reflect.getMetadata(PERIODIC_METADATA, method) as PeriodicMetadata | undefined) ?? [];
-    Reflect.defineMetadata(PERIODIC_METADATA, [...existing, options], method);
+    // Decorators apply bottom-up: prepend, so the entries keep the order in which they are written.
+    Reflect.defineMetadata(PERIODIC_METADATA, [options, ...existing], method);
   };
 }
 
