@@ -40,6 +40,7 @@ export type { PeriodicOptions } from './decorators/periodic.decorator.js';
 export type { BeatListing } from './beat/beat-listing.js';
 export type { BeatListener, BeatStatus } from './beat/beat.js';
 export { tickId } from './beat/tick-id.js';
+export { parseScheduleFile } from './beat/schedule-file.js';
 export { TICK_HEADERS } from './beat/tick-message.js';
 
 export { Task } from './decorators/task.decorator.js';

@@ -55,8 +55,12 @@ async function runBeatCommand(flags: BeatCommandOptions): Promise<void> {
     return;
   }
   if (flags.list === true) {
-    const listing = await listBeat(options, entries);
-    process.stdout.write(`${formatListing(listing)}\n`);
+    try {
+      process.stdout.write(`${formatListing(await listBeat(options, entries))}\n`);
+    } catch (err: unknown) {
+      process.stderr.write(`celeriac beat --list: ${errorMessage(err)}\n`);
+      process.exitCode = 1;
+    }
     return;
   }
   const beat = new Beat(options, entries);
