@@ -139,6 +139,8 @@ export class Beat {
           },
         );
         connected();
+        // A pulse may have come while the session was being set up, before it was the current one.
+        if (this.session.holdsLease(Date.now())) this.onPulse();
         await ended;
       } catch (err: unknown) {
         if (!this.isClosed()) {
@@ -160,7 +162,8 @@ export class Beat {
   private onPulse(): void {
     if (this.scheduler !== undefined || this.promoting || this.closed) return;
     const session = this.session;
-    if (session === undefined) return;
+    // A pulse of a session still being set up is taken once it is the current one (see run()).
+    if (session === undefined || session.isEnded) return;
     this.promoting = true;
     void this.promote(session).finally(() => {
       this.promoting = false;
