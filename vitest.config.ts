@@ -10,7 +10,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['{apps,libs,packages}/**/*.spec.ts', 'test/unit/**/*.spec.ts'] },
+        test: {
+          name: 'unit',
+          include: ['{apps,libs,packages}/**/*.spec.ts', 'test/unit/**/*.spec.ts'],
+        },
       },
       {
         extends: true,
