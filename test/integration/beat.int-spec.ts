@@ -15,6 +15,8 @@ interface SeenTick {
   readonly scheduledAt: number;
   readonly expiration: string | undefined;
   readonly receivedAt: number;
+  readonly priority: number | undefined;
+  readonly headers: Record<string, unknown>;
 }
 
 /** Polls `probe` every 20 ms until `until` holds. */
@@ -52,7 +54,7 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
   });
 
   /** A fresh queue and beat prefix, a consumer collecting ticks, and a factory of beat replicas. */
-  async function setup(entries: Record<string, Omit<BeatEntryOptions, 'options'>>) {
+  async function setup(entries: Record<string, BeatEntryOptions>) {
     const queue = uniqueName('beat-q');
     const prefix = uniqueName('beat');
     const names = beatNames(prefix);
@@ -64,7 +66,7 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
       beat: { prefix, pulseIntervalMs: 250, leaseMs: 1_000 },
     });
     const resolved = Object.entries(entries).map(([name, e]) =>
-      resolveBeatEntry(name, { ...e, options: { queue } }, name),
+      resolveBeatEntry(name, { ...e, options: { queue, ...e.options } }, name),
     );
     await channel.assertQueue(queue, { durable: true });
     const consumer = await channel.consume(queue, (msg) => {
@@ -75,6 +77,8 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
         entry: String(h[TICK_HEADERS.entry]),
         scheduledAt: Date.parse(String(h[TICK_HEADERS.scheduledAt])),
         expiration: msg.properties.expiration as string | undefined,
+        priority: msg.properties.priority as number | undefined,
+        headers: h,
         receivedAt: Date.now(),
       });
       channel.ack(msg);
@@ -114,6 +118,36 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
       expect(Number(tick.expiration)).toBeLessThanOrEqual(200);
     }
     expect(new Set(seen.map((t) => t.id)).size).toBe(seen.length);
+  });
+
+  it('sends each entry with its priority, headers and expiry', async () => {
+    const { seen, replica } = await setup({
+      tagged: {
+        task: 'beat.tagged',
+        schedule: 0.2,
+        options: { priority: 7, headers: { team: 'ops' }, expires: 30 },
+      },
+      forever: { task: 'beat.forever', schedule: 0.2, options: { expires: false } },
+    });
+    await replica();
+    const tagged = await waitFor(
+      'a tagged tick',
+      () => seen.find((t) => t.entry === 'tagged'),
+      Boolean,
+      5_000,
+    );
+    const forever = await waitFor(
+      'a forever tick',
+      () => seen.find((t) => t.entry === 'forever'),
+      Boolean,
+      5_000,
+    );
+    expect(tagged!.priority).toBe(7);
+    expect(tagged!.headers['team']).toBe('ops');
+    expect(Number(tagged!.expiration)).toBeGreaterThan(29_000);
+    expect(typeof tagged!.headers['expires']).toBe('string');
+    expect(forever!.expiration).toBeUndefined();
+    expect(forever!.headers['expires']).toBeNull();
   });
 
   it('when the leader goes, another replica takes over and resumes after the last recorded tick', async () => {
