@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   BeatService,
+  deadLetterQueueName,
   Periodic,
   Task,
   TaskQueueModule,
@@ -52,7 +53,12 @@ describe('beat in Nest apps: @Periodic(), module entries and workers with -B', (
   afterAll(async () => {
     for (const w of workers) await w.close();
     const probe = await BrokerProbe.open();
-    await probe.deleteQueues(queue, `${prefix}.leader`, `${prefix}.ticks`);
+    await probe.deleteQueues(
+      queue,
+      deadLetterQueueName(queue),
+      `${prefix}.leader`,
+      `${prefix}.ticks`,
+    );
     await probe.close();
   });
 
