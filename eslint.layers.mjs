@@ -19,6 +19,7 @@ export const LAYERS = [
       'decorators',
       'discovery',
       'pool',
+      'beat',
     ],
   },
   { layer: 'runtime', siblings: 'isolated', folders: ['runtime'] },

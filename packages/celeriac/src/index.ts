@@ -25,6 +25,23 @@ export type {
   WorkerOptions,
 } from './options/task-queue-options.js';
 export { resolveOptions } from './options/resolve-options.js';
+export { BEAT_DEFAULTS } from './options/beat-options.js';
+export type {
+  BeatEntryOptions,
+  BeatOptions,
+  BeatSchedule,
+  BeatSendOptions,
+  MissedTickPolicy,
+} from './options/beat-options.js';
+export { Beat } from './beat/beat.js';
+export { BeatService } from './runtime/beat.service.js';
+export { Periodic } from './decorators/periodic.decorator.js';
+export type { PeriodicOptions } from './decorators/periodic.decorator.js';
+export type { BeatListing } from './beat/beat-listing.js';
+export type { BeatListener, BeatStatus } from './beat/beat.js';
+export { tickId } from './beat/tick-id.js';
+export { parseScheduleFile } from './beat/schedule-file.js';
+export { TICK_HEADERS } from './beat/tick-message.js';
 
 export { Task } from './decorators/task.decorator.js';
 export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';

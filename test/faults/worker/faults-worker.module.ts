@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule, type BeatEntryOptions } from '@app/task-queue';
 import { FaultTasks, LEDGER } from '../support/fault-tasks.js';
 import { FileLedger } from '../support/ledger.js';
 
@@ -23,7 +23,17 @@ function env(name: string): string {
         queues: [env('FAULTS_QUEUE')],
         concurrency: Number(process.env['FAULTS_CONCURRENCY'] ?? 2),
         shutdownGraceMs: Number(process.env['FAULTS_GRACE_MS'] ?? 10_000),
+        // F15 with workers: each one is also a beat replica (-B), with the schedule given as JSON.
+        beat: process.env['FAULTS_BEAT_SCHEDULE'] !== undefined,
       },
+      ...(process.env['FAULTS_BEAT_SCHEDULE'] !== undefined
+        ? {
+            beat: {
+              prefix: env('FAULTS_BEAT_PREFIX'),
+              schedule: JSON.parse(env('FAULTS_BEAT_SCHEDULE')) as Record<string, BeatEntryOptions>,
+            },
+          }
+        : {}),
     }),
   ],
   providers: [

@@ -1,10 +1,13 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { PeriodicMetadata } from '../decorators/periodic.decorator.js';
 import type { TaskMetadata } from '../decorators/task.decorator.js';
 import { InvalidTaskOptionsError } from '../errors/invalid-task-options.error.js';
-import { TASK_METADATA } from '../options/task-queue.constants.js';
+import { resolveBeatEntry } from '../options/resolve-beat.js';
+import { PERIODIC_METADATA, TASK_METADATA } from '../options/task-queue.constants.js';
 import { resolveRetryPolicy } from '../task/retry-policy.js';
 import { resolveTaskLimits } from '../task/task-limits.js';
+import { PeriodicRegistry } from './periodic-registry.js';
 import { TaskRegistry } from './task-registry.js';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -24,6 +27,7 @@ export class TaskExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly registry: TaskRegistry,
+    private readonly periodic: PeriodicRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -53,8 +57,20 @@ export class TaskExplorer implements OnModuleInit {
         TASK_METADATA,
         method as () => unknown,
       );
-      if (!metadata) continue;
+      const periodic = this.reflector.get<PeriodicMetadata | undefined>(
+        PERIODIC_METADATA,
+        method as () => unknown,
+      );
       const owner = `${instance.constructor.name}.${methodName}`;
+      if (!metadata) {
+        if (periodic)
+          throw new InvalidTaskOptionsError(
+            owner,
+            '@Periodic()',
+            'needs @Task() on the same method',
+          );
+        continue;
+      }
       if (!wrapper.isDependencyTreeStatic()) {
         // A request-scoped provider has no instance outside a request; a task is not a request.
         this.logger.warn(
@@ -69,6 +85,13 @@ export class TaskExplorer implements OnModuleInit {
       const limits = resolveTaskLimits(metadata.limits, owner);
       const bound = (method as (...args: unknown[]) => unknown).bind(instance);
       this.registry.register({ metadata, owner, handler: bound, retry, limits });
+      for (const { name, ...entry } of periodic ?? []) {
+        const entryName = name ?? metadata.name;
+        this.periodic.register(
+          resolveBeatEntry(entryName, { ...entry, task: metadata.name }, `@Periodic() on ${owner}`),
+          owner,
+        );
+      }
     }
   }
 }

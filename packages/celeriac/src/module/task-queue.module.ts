@@ -3,11 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from '../client/task-client.js';
 import { DeadLetters } from '../client/dead-letters.service.js';
 import { TaskExplorer } from '../discovery/task-explorer.js';
+import { PeriodicRegistry } from '../discovery/periodic-registry.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import type { TaskQueueOptions } from '../options/task-queue-options.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import { ConfigurableModuleClass, TASK_QUEUE_OPTIONS } from './task-queue.module-definition.js';
+import { BeatService } from '../runtime/beat.service.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { TaskQueueServer } from '../worker/task-queue.server.js';
 
@@ -31,12 +33,14 @@ import { TaskQueueServer } from '../worker/task-queue.server.js';
       useFactory: (options: TaskQueueOptions) => resolveOptions(options),
     },
     TaskRegistry,
+    PeriodicRegistry,
     TaskExplorer,
+    BeatService,
     TaskQueueRuntime,
     TaskClient,
     TaskQueueServer,
     DeadLetters,
   ],
-  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime, DeadLetters],
+  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime, DeadLetters, BeatService],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

@@ -29,6 +29,7 @@ describe('applyWorkerOverrides', () => {
       shutdownGraceMs: 1,
       nodeName: 'w1@box',
       queueLimits: {},
+      beat: false,
     });
     expect(applied.defaultQueue).toBe('jobs');
   });

@@ -45,7 +45,11 @@ describe('resolveOptions', () => {
   describe('defaults', () => {
     it('applies every default to empty options', () => {
       const resolved = resolveOptions({}, ENV);
-      expect({ ...resolved, queues: [...resolved.queues] }).toEqual({
+      expect({
+        ...resolved,
+        queues: [...resolved.queues],
+        beat: { ...resolved.beat, schedule: [...resolved.beat.schedule] },
+      }).toEqual({
         urls: ['amqp://guest:guest@127.0.0.1:5672'],
         heartbeatSeconds: 10,
         reconnectDelayMs: 1_000,
@@ -73,6 +77,13 @@ describe('resolveOptions', () => {
           shutdownGraceMs: 10_000,
           nodeName: 'celeriac@box',
           queueLimits: {},
+          beat: false,
+        },
+        beat: {
+          schedule: [],
+          prefix: 'celeriac.beat',
+          pulseIntervalMs: 1_000,
+          leaseMs: 3_000,
         },
       });
     });
@@ -238,6 +249,7 @@ describe('resolveOptions', () => {
           hipri: { concurrency: 50, prefetch: 100 },
           celery: { concurrency: 2, prefetch: 2 },
         },
+        beat: true,
       };
       expect(resolveOptions({ queues: [{ name: 'hipri' }], worker }, ENV).worker).toEqual(worker);
     });

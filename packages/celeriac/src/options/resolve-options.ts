@@ -6,6 +6,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
+import { resolveBeatOptions } from './resolve-beat.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -33,6 +34,7 @@ const OPTION_KEYS = {
   brokerConsumerTimeoutMs: true,
   revocation: true,
   worker: true,
+  beat: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
 
 /** The AMQP heartbeat is negotiated as an unsigned short. */
@@ -151,6 +153,7 @@ export function resolveOptions(
   });
   const queues = queueTable([...configured, ...missing]);
   const revocation = resolveRevocation(input.revocation ?? {});
+  const beat = resolveBeatOptions(input.beat ?? {});
 
   return Object.freeze({
     urls,
@@ -169,5 +172,6 @@ export function resolveOptions(
     brokerConsumerTimeoutMs,
     revocation,
     worker,
+    beat,
   });
 }

@@ -4,6 +4,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import {
   checkArray,
+  checkBoolean,
   checkInteger,
   checkNonEmptyString,
   checkPlainObject,
@@ -21,6 +22,7 @@ const WORKER_KEYS = {
   shutdownGraceMs: true,
   nodeName: true,
   queueLimits: true,
+  beat: true,
 } as const satisfies Record<keyof WorkerOptions, true>;
 
 const MAX_CONCURRENCY = 10_000;
@@ -72,7 +74,16 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
     input['nodeName'] ?? `celeriac@${context.hostname()}`,
   );
   const queueLimits = resolveQueueLimits(input['queueLimits'] ?? {}, concurrency);
-  return Object.freeze({ queues, concurrency, prefetch, shutdownGraceMs, nodeName, queueLimits });
+  const beat = checkBoolean('worker.beat', input['beat'] ?? false);
+  return Object.freeze({
+    queues,
+    concurrency,
+    prefetch,
+    shutdownGraceMs,
+    nodeName,
+    queueLimits,
+    beat,
+  });
 }
 
 function resolveQueueLimits(

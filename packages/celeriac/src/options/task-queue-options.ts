@@ -1,3 +1,5 @@
+import type { BeatOptions, ResolvedBeatOptions } from './beat-options.js';
+
 /**
  * What users pass to `TaskQueueModule.forRoot()`. Every default lives in `TASK_QUEUE_DEFAULTS`, and
  * `resolveOptions()` is the only place that applies them and validates the result.
@@ -85,6 +87,12 @@ export interface WorkerOptions {
    * @defaultValue `{}`
    */
   queueLimits?: Readonly<Record<string, QueueLimitOptions>>;
+  /**
+   * Run the beat (periodic tasks) in this worker too, like Celery's `-B`. Any number of workers may: they
+   * elect one leader, and only the leader sends ticks.
+   * @defaultValue `false`
+   */
+  beat?: boolean;
 }
 
 /** A queue's own lane in a worker (see `WorkerOptions.queueLimits`). */
@@ -196,6 +204,8 @@ export interface TaskQueueOptions {
   revocation?: RevocationOptions;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
   worker?: WorkerOptions;
+  /** Periodic tasks: the schedule and the beat's leader election (see the beat docs). */
+  beat?: BeatOptions;
 }
 
 /** See `TaskQueueOptions.delayedDelivery`. */
@@ -257,6 +267,8 @@ export interface ResolvedWorkerOptions {
   readonly nodeName: string;
   /** Per-queue lanes, by queue name. */
   readonly queueLimits: Readonly<Record<string, Readonly<Required<QueueLimitOptions>>>>;
+  /** Run the beat in this worker (`-B`). */
+  readonly beat: boolean;
 }
 
 export interface ResolvedRevocationOptions {
@@ -290,4 +302,5 @@ export interface ResolvedTaskQueueOptions {
   readonly brokerConsumerTimeoutMs: number;
   readonly revocation: ResolvedRevocationOptions;
   readonly worker: ResolvedWorkerOptions;
+  readonly beat: ResolvedBeatOptions;
 }

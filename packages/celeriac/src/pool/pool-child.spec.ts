@@ -48,6 +48,7 @@ describe('PoolChild', () => {
       shutdownGraceMs: 30_000,
       nodeName: 'w@box',
       queueLimits: {},
+      beat: false,
     };
     poolChild.ready(worker);
     expect(sent).toEqual([

@@ -13,6 +13,7 @@ const NONE: WorkerFlags = {
   maxMemoryPerChildKiB: null,
   nodeName: null,
   shutdownGraceMs: null,
+  beat: false,
 };
 
 function usageError(argv: readonly string[]): string {
@@ -71,6 +72,7 @@ describe('parseWorkerFlags', () => {
       maxMemoryPerChildKiB: 204_800,
       nodeName: 'w2@box',
       shutdownGraceMs: 0,
+      beat: false,
     });
   });
 
@@ -184,6 +186,14 @@ describe('workerOverrides', () => {
       concurrency: 1,
       queueLimits: {},
     });
+  });
+
+  it('-B runs the beat in the worker, and in every child of a pool', () => {
+    expect(parseWorkerFlags(['-B'], ENV).beat).toBe(true);
+    expect(parseWorkerFlags(['--beat'], ENV).beat).toBe(true);
+    expect(workerOverrides(parseWorkerFlags(['-B'], ENV), 'worker')).toEqual({ beat: true });
+    const flags = parseWorkerFlags(['-P', 'processes', '-B'], ENV);
+    expect(workerOverrides(flags, 'child')).toMatchObject({ beat: true });
   });
 
   it('keeps an explicit --prefetch in a pool child', () => {

@@ -36,6 +36,8 @@ export interface WorkerFlags {
   readonly nodeName: string | null;
   /** `--shutdown-grace-ms` */
   readonly shutdownGraceMs: number | null;
+  /** `-B`/`--beat`: run the beat in this worker too (Celery's `-B`). */
+  readonly beat: boolean;
 }
 
 /** Where the worker runs, for `-n` expansions. */
@@ -67,6 +69,7 @@ const OPTIONS = {
   'max-memory-per-child': { type: 'string', multiple: true },
   hostname: { type: 'string', short: 'n', multiple: true },
   'shutdown-grace-ms': { type: 'string', multiple: true },
+  beat: { type: 'boolean', short: 'B' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,6 +96,8 @@ Runs a Celeriac worker. Flags win over the worker options given to TaskQueueModu
                                    %n the host name without its domain, %d the domain
       --shutdown-grace-ms <ms>     how long a warm shutdown (SIGTERM) lets running tasks finish
                                    (default: worker.shutdownGraceMs, 10000)
+  -B, --beat                       also run the beat (periodic tasks); any number of workers may,
+                                   they elect one leader that sends the ticks
   -h, --help                       print this help
 
 Examples:
@@ -174,6 +179,7 @@ export function parseWorkerFlags(
     nodeName:
       hostname === null ? null : expandNodeName(hostname, env ?? { hostname: osHostname() }),
     shutdownGraceMs: integer('--shutdown-grace-ms', values['shutdown-grace-ms'], 0, MAX_TIMER_MS),
+    beat: values.beat === true,
   };
 }
 
@@ -194,6 +200,8 @@ export function workerOverrides(flags: WorkerFlags, role: 'worker' | 'child'): W
     ...(flags.prefetch !== null ? { prefetch: flags.prefetch } : {}),
     ...(flags.nodeName !== null ? { nodeName: flags.nodeName } : {}),
     ...(flags.shutdownGraceMs !== null ? { shutdownGraceMs: flags.shutdownGraceMs } : {}),
+    // Without -B the module's `worker.beat` decides; each child of --pool processes is then a replica.
+    ...(flags.beat ? { beat: true } : {}),
   };
 }
 

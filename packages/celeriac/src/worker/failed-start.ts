@@ -8,13 +8,14 @@ interface Stoppable {
 
 /** What a worker's `listen()` had started when it failed. */
 export interface StartedParts {
+  readonly beat: Stoppable;
   readonly consumer: Stoppable | undefined;
   readonly forwarder: Stoppable | undefined;
   readonly revocations: Stoppable | undefined;
 }
 
 /**
- * Stops what a failed start had started: the consumers that did attach and the delay forwarder, then the
+ * Stops what a failed start had started: the beat, the consumers that did attach and the delay forwarder, then the
  * revocation listener (last, as in a normal shutdown). A part that fails to stop is logged, not thrown:
  * the start's own error is the one the caller must see.
  */
@@ -22,7 +23,11 @@ export async function stopStartedParts(
   parts: StartedParts,
   logger: Pick<LoggerService, 'warn'>,
 ): Promise<void> {
-  const first = await Promise.allSettled([parts.consumer?.close(), parts.forwarder?.close()]);
+  const first = await Promise.allSettled([
+    parts.beat.close(),
+    parts.consumer?.close(),
+    parts.forwarder?.close(),
+  ]);
   const last = await Promise.allSettled([parts.revocations?.close()]);
   for (const result of [...first, ...last]) {
     if (result.status === 'rejected') {

@@ -19,6 +19,7 @@ import type {
 import { revocationListener } from '../runtime/create-revocation.js';
 import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../options/task-queue.constants.js';
+import { BeatService } from '../runtime/beat.service.js';
 import { type TaskQueueHealth, TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { bindArguments } from './bind-arguments.js';
 import type { TaskLimits } from '../task/task-limits.js';
@@ -69,6 +70,7 @@ export class TaskQueueServer
     private readonly registry: TaskRegistry,
     private readonly runtime: TaskQueueRuntime,
     private readonly explorer: TaskExplorer,
+    private readonly beat: BeatService,
   ) {
     super();
   }
@@ -126,6 +128,8 @@ export class TaskQueueServer
       this.consumer.onConsumingChange((consuming) => {
         if (!this.closing) this._status$.next(consuming ? 'consuming' : 'connecting');
       });
+      // Like Celery's -B: this worker is also a beat replica (the leader sends the ticks).
+      if (worker.beat) await this.beat.start();
       this.logger.log(
         `Worker ${worker.nodeName} consuming ${worker.queues.join(', ')} (concurrency ${worker.concurrency}); ` +
           `tasks: ${[...this.messageHandlers.keys()].sort().join(', ') || 'none'}`,
@@ -145,6 +149,8 @@ export class TaskQueueServer
    */
   private async unwindFailedStart(cause: unknown): Promise<void> {
     const parts = {
+      // stop() is a no-op for a beat that never started.
+      beat: { close: () => this.beat.stop() },
       consumer: this.consumer,
       forwarder: this.forwarder,
       revocations: this.revocations,
@@ -199,6 +205,8 @@ export class TaskQueueServer
   override close(): Promise<void> {
     this.closing ??= (async () => {
       this._status$.next('draining');
+      // The beat first: a draining worker should hand the lead to a replica that keeps running.
+      await this.beat.stop();
       // Both at once: task intake must stop now, and held delayed tasks go back to the ready queue
       // at once, so another worker's forwarder fires them on time.
       await Promise.all([this.forwarder?.close(), this.consumer?.close()]);
