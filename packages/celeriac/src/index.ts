@@ -67,6 +67,9 @@ export type {
 } from './client/dead-letters.service.js';
 export type { DeadLetter } from './dead-letters/dead-letter-record.js';
 export { deadLetterQueueName } from './options/queue-declarations.js';
+// The delay cascade's exchange and queue names, for operators who watch or remove them.
+export { DELAY_LEVELS, delayNames } from './delays/delay-topology.js';
+export type { DelayNames } from './delays/delay-topology.js';
 export { redactUrl } from './errors/redact-url.js';
 
 export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from 'celeriac';
 import { FaultTasks, LEDGER } from '../support/fault-tasks.js';
 import { FileLedger } from '../support/ledger.js';
 
