@@ -96,3 +96,25 @@ export { TaskRevokedError } from './errors/task-revoked.error.js';
 export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { UnroutableError } from './errors/unroutable.error.js';
 export { WorkerUsageError } from './errors/worker-usage.error.js';
+
+// Types that the public signatures above name, exported so that users can name them too.
+export type {
+  DelayedDelivery,
+  QueueLimitOptions,
+  ResolvedQueue,
+  ResolvedRevocationOptions,
+  ResolvedWorkerOptions,
+} from './options/task-queue-options.js';
+export type { ResolveEnvironment } from './options/resolve-options.js';
+export type { WorkerFlagsEnvironment } from './pool/worker-flags.js';
+export type { ConsumerState } from './runtime/worker-health.js';
+export type { RegisteredTask } from './discovery/task-registry.js';
+export type { RetryRequest } from './errors/task-retry.error.js';
+export type { IncomingFields } from './message/amqp-message.js';
+export type {
+  SignatureOptionsWire,
+  SignatureWire,
+  TaskEmbedWire,
+  TimeLimits,
+} from './message/task-message.js';
+export type { TaskMetadata } from './decorators/task.decorator.js';
