@@ -55,6 +55,7 @@ const steps = [
     broker: true,
   },
   // The Node LTS lines users run, besides the machine's own Node (binaries from the npm registry).
+  { name: 'engines', kind: 'check', script: 'check:engines' },
   ...['node22', 'node24'].flatMap((node) => [
     { name: `unit@${node}`, kind: 'suite', script: 'test:unit', node },
     { name: `int@${node}`, kind: 'suite', script: 'test:int', broker: true, node },
