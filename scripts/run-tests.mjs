@@ -60,7 +60,7 @@ const steps = [
     { name: `unit@${node}`, kind: 'suite', script: 'test:unit', node },
     { name: `int@${node}`, kind: 'suite', script: 'test:int', broker: true, node },
   ]),
-  { name: 'docs', kind: 'check', script: 'docs:api', optional: true },
+  { name: 'docs', kind: 'check', script: 'docs:api' },
 ];
 const skipped = new Set(
   (process.env.TEST_SKIP_STEPS ?? '')
