@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // Builds the package into dist/: ESM JavaScript, .d.ts files and source maps, from a clean directory so
-// that a file deleted from src/ cannot linger in the tarball. The `celeriac` command's entry is made
-// executable here because npm links the bin at install time, before `prepare` has built it.
+// that a file deleted from src/ cannot linger in the tarball.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,4 +16,3 @@ const { status } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'],
   stdio: 'inherit',
 });
 if (status !== 0) process.exit(status ?? 1);
-chmodSync(join(packageDir, 'dist/cli/main.js'), 0o755);

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `celeriac` command. Commands live one per file and register themselves on the program
 // (program.ts); this file only runs it. Nothing in the library imports the cli/ folder.
 import { createProgram } from './program.js';
