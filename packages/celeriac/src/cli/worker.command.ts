@@ -43,6 +43,7 @@ function workerFlagsOnly(help: string): string {
   const examples = lines.findIndex((line) => line.startsWith('Examples:'));
   return lines
     .slice(first, examples === -1 ? undefined : examples)
+    .filter((line) => !line.includes('--help'))
     .join('\n')
     .trimEnd();
 }
