@@ -61,7 +61,7 @@ async function runTemplate(flavor) {
       recursive: true,
       filter: (source) => !/[/\\](node_modules|dist)$/.test(source),
     });
-    log(flavor, `app copied to ${dir}`);
+    log(flavor, `app copied to ${dir}; Node ${process.version}, npm from PATH`);
     npm(flavor, dir, ['ci', '--no-audit', '--no-fund']);
     npm(flavor, dir, ['install', '--no-audit', '--no-fund', tarball]);
     npm(flavor, dir, ['run', 'typecheck']);

@@ -59,6 +59,15 @@ const steps = [
   ...['node22', 'node24'].flatMap((node) => [
     { name: `unit@${node}`, kind: 'suite', script: 'test:unit', node },
     { name: `int@${node}`, kind: 'suite', script: 'test:int', broker: true, node },
+    // Both consumer apps, CommonJS included (require(esm)), on each supported line.
+    {
+      name: `consumer@${node}`,
+      kind: 'check',
+      script: 'test:consumer',
+      args: ['--tarball', TARBALL],
+      broker: true,
+      node,
+    },
   ]),
   { name: 'docs', kind: 'check', script: 'docs:api' },
 ];
