@@ -7,7 +7,19 @@ import tseslint from 'typescript-eslint';
 import { layerRules } from './eslint.layers.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist', 'coverage', 'node_modules', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      '**/dist',
+      'coverage',
+      'node_modules',
+      // The consumer-test templates are apps of their own, checked with their own tsconfig against the
+      // packed tarball (scripts/consumer-test.mjs).
+      'test/consumer/templates',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   prettier,
@@ -17,7 +29,13 @@ export default tseslint.config(
     },
     plugins: { 'import-x': importX },
     settings: {
-      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+      'import-x/resolver-next': [
+        createTypeScriptImportResolver({
+          project: './tsconfig.json',
+          // As tsconfig.json's customConditions: workspace packages resolve to their source.
+          conditionNames: ['celeriac-source', 'types', 'import', 'node', 'default'],
+        }),
+      ],
     },
     rules: {
       '@typescript-eslint/no-misused-promises': [

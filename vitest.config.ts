@@ -1,10 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
+const SOURCE_CONDITIONS = ['celeriac-source', 'node', 'import', 'default'];
+
 // One config, separate projects: unit specs are pure and fast; broker suites run serially against the
 // real RabbitMQ (they share one broker, so files must not interleave).
 export default defineConfig({
-  // Vite 8 resolves the tsconfig `paths` aliases (@app/task-queue) itself.
-  resolve: { tsconfigPaths: true },
+  // `celeriac` and the demo contracts resolve to their TypeScript source through the workspace packages'
+  // "celeriac-source" export condition (as tsconfig.json's customConditions does for the compiler), so the
+  // suites test the code as it is, with no build first. Tests run in Vite's SSR environment.
+  resolve: { conditions: SOURCE_CONDITIONS },
+  ssr: { resolve: { conditions: SOURCE_CONDITIONS } },
   test: {
     globals: true,
     projects: [

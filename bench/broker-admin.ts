@@ -1,5 +1,5 @@
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
-import { DELAY_LEVELS, delayNames } from '@app/task-queue/delays/delay-topology.js';
+import { DELAY_LEVELS, delayNames } from 'celeriac';
 import { sleep } from './clock.js';
 
 /**

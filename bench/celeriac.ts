@@ -15,7 +15,7 @@ import {
   TaskQueueModule,
   TaskQueueServer,
   type TaskQueueOptions,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BENCH_TASK } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { redactUrl } from '@app/task-queue';
+import { redactUrl } from 'celeriac';
 import { AgentProcess } from './agent-process.js';
 import { now } from './clock.js';
 import { BrokerAdmin } from './broker-admin.js';

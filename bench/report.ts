@@ -11,14 +11,14 @@ const LATEST = 'bench/results/latest.json';
 const ANALYSIS_MARKER =
   '<!-- bench:analysis (everything below is kept when npm run bench rewrites this file) -->';
 
-/** The repository root: the nearest directory above this file whose package.json is Celeriac's. */
+/** The repository root: the nearest directory above this file whose package.json is Celeriac's workspace. */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const pkg = join(dir, 'package.json');
     if (
       existsSync(pkg) &&
-      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'celeriac'
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'celeriac-workspace'
     ) {
       return dir;
     }

@@ -1,22 +1,30 @@
 #!/usr/bin/env node
-// The single test command (`npm test`): lint, format check, typecheck, then the Vitest suites, ending with
-// one plain `N passed, N failed` line (tests + checks) that CI reads. Every step runs even after a failure
-// so the summary is complete. Exit code: 1 if anything failed or no test ran, else 0.
+// The single test command (`npm test`): first the set-up (setup-tests.mjs: Debian's python3-celery and the
+// Node 22/24 binaries, installed when possible, else a stop at once with the command to run), then lint,
+// format check, typecheck, build, the Vitest suites, the package checks and the consumer apps, the unit
+// and integration suites again on Node 22 and 24, and the API reference; it ends with one plain
+// `N passed, N failed` line (tests + checks) that CI reads. Every step runs even after a failure so the
+// summary is complete. Exit code: 1 if anything failed or no test ran, else 0.
 //
 //   node scripts/run-tests.mjs
 //
 // Environment: RABBITMQ_URL (default amqp://guest:guest@127.0.0.1:5672) for the broker suites;
-// TEST_STEP_TIMEOUT_S (default 600) bounds each step, after which its process group is killed.
-import { spawn } from 'node:child_process';
+// TEST_STEP_TIMEOUT_S (default 600) bounds each step, after which its process group is killed;
+// TEST_SKIP_STEPS, a comma-separated list of step names not to run (e.g. `faults` on a broker shared with
+// others): each is listed as skipped in the summary and named in the last lines, never left out quietly.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeLineBin, prepareTestMachine } from './setup-tests.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, '.test-results');
 const rabbitUrl = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const stepTimeoutMs = Number(process.env.TEST_STEP_TIMEOUT_S ?? 600) * 1000;
 const scripts = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts ?? {};
+/** Where the pack step leaves the tarball for the steps after it. */
+const TARBALL = '.test-results/package/celeriac.tgz';
 
 /** Checks count as one test each; suites contribute their Vitest counts. */
 const steps = [
@@ -29,7 +37,54 @@ const steps = [
   { name: 'int', kind: 'suite', script: 'test:int', broker: true },
   { name: 'interop', kind: 'suite', script: 'test:interop', broker: true, optional: true },
   { name: 'faults', kind: 'suite', script: 'test:faults', broker: true, optional: true },
+  // The package as users receive it: packed once, then linted and installed into two fresh apps.
+  { name: 'pack', kind: 'check', script: 'pack:lib' },
+  { name: 'package', kind: 'check', script: 'check:package', args: ['--tarball', TARBALL] },
+  {
+    name: 'consumer-esm',
+    kind: 'check',
+    script: 'test:consumer',
+    args: ['esm', '--tarball', TARBALL],
+    broker: true,
+  },
+  {
+    name: 'consumer-cjs',
+    kind: 'check',
+    script: 'test:consumer',
+    args: ['cjs', '--tarball', TARBALL],
+    broker: true,
+  },
+  // The Node LTS lines users run, besides the machine's own Node (binaries from the npm registry).
+  { name: 'engines', kind: 'check', script: 'check:engines' },
+  ...['node22', 'node24'].flatMap((node) => [
+    { name: `unit@${node}`, kind: 'suite', script: 'test:unit', node },
+    { name: `int@${node}`, kind: 'suite', script: 'test:int', broker: true, node },
+    // Both consumer apps, CommonJS included (require(esm)), on each supported line.
+    {
+      name: `consumer@${node}`,
+      kind: 'check',
+      script: 'test:consumer',
+      args: ['--tarball', TARBALL],
+      broker: true,
+      node,
+    },
+  ]),
+  { name: 'docs', kind: 'check', script: 'docs:api' },
 ];
+const skipped = new Set(
+  (process.env.TEST_SKIP_STEPS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
+for (const name of skipped) {
+  if (!steps.some((step) => step.name === name)) {
+    console.error(
+      `TEST_SKIP_STEPS names an unknown step "${name}"; steps: ${steps.map((s) => s.name).join(', ')}`,
+    );
+    process.exit(2);
+  }
+}
 
 const rows = [];
 const running = new Set();
@@ -44,7 +99,23 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 
 mkdirSync(resultsDir, { recursive: true });
 
+banner('setup');
+// Exits at once, with the command to run, when something the suites need is missing and cannot be had.
+await prepareTestMachine();
+
 for (const step of steps) {
+  if (skipped.has(step.name)) {
+    banner(`${step.name}: skipped (TEST_SKIP_STEPS)`);
+    rows.push({
+      step,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      ms: 0,
+      note: 'SKIPPED by TEST_SKIP_STEPS',
+    });
+    continue;
+  }
   if (!(step.script in scripts)) {
     if (step.optional) continue;
     banner(step.name);
@@ -52,7 +123,10 @@ for (const step of steps) {
     rows.push({ step, passed: 0, failed: 1, skipped: 0, ms: 0, note: 'script missing' });
     continue;
   }
-  banner(`${step.name} (npm run ${step.script})`);
+  banner(
+    `${step.name} (npm run ${[step.script, ...(step.args ? ['--', ...step.args] : [])].join(' ')})` +
+      (step.node ? ` on ${step.node}` : ''),
+  );
   if (step.broker) {
     const problem = await brokerProblem();
     if (problem) {
@@ -74,11 +148,13 @@ const passed = rows.reduce((n, r) => n + r.passed, 0);
 const failed = rows.reduce((n, r) => n + r.failed, 0);
 const testsRan = rows.some((r) => r.step.kind === 'suite' && r.passed + r.failed > 0);
 if (!testsRan) console.log('No test ran: that counts as a failure.');
+if (skipped.size > 0) console.log(`Not run (TEST_SKIP_STEPS): ${[...skipped].join(', ')}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || !testsRan ? 1 : 0);
 
 async function runCheck(step) {
-  const { code, ms, timedOut } = await run('npm', ['run', step.script]);
+  const args = ['run', step.script, ...(step.args ? ['--', ...step.args] : [])];
+  const { code, ms, timedOut } = await run('npm', args, step.node);
   const ok = code === 0;
   console.log(`${step.name}: ${ok ? 'ok' : timedOut ? 'TIMED OUT' : `FAILED (exit ${code})`}`);
   return {
@@ -95,7 +171,11 @@ async function runSuite(step) {
   const outputFile = join(resultsDir, `${step.name}.json`);
   rmSync(outputFile, { force: true });
   const args = ['run', step.script, '--', '--reporter=default', '--reporter=json'];
-  const { code, ms, timedOut } = await run('npm', [...args, `--outputFile=${outputFile}`]);
+  const { code, ms, timedOut } = await run(
+    'npm',
+    [...args, `--outputFile=${outputFile}`],
+    step.node,
+  );
   let report;
   try {
     report = JSON.parse(readFileSync(outputFile, 'utf8'));
@@ -136,12 +216,24 @@ async function runSuite(step) {
   return { step, passed, failed, skipped, ms, note: notes.join('; ') };
 }
 
-/** Runs a command in its own process group (so a timeout can kill Vitest's workers too). */
-function run(command, args) {
+/**
+ * Runs a command in its own process group (so a timeout can kill Vitest's workers too). With `node`
+ * (`node22`, `node24`), that Node's bin directory comes first on PATH, so npm, Vitest, the Nest CLI and
+ * every process the tests start run on it.
+ */
+function run(command, args, node) {
   const started = Date.now();
+  const env = node
+    ? { ...process.env, PATH: `${dirname(nodeLineBin(node))}${delimiter}${process.env.PATH ?? ''}` }
+    : process.env;
+  if (node)
+    console.log(
+      `(${node}: ${spawnSync(nodeLineBin(node), ['--version'], { encoding: 'utf8' }).stdout.trim()} first on PATH)`,
+    );
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd: root,
+      env,
       stdio: ['ignore', 'inherit', 'inherit'],
       detached: true,
     });

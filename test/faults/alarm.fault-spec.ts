@@ -1,4 +1,4 @@
-import { PublishTimeoutError, TaskQueueRuntime } from '@app/task-queue';
+import { PublishTimeoutError, TaskQueueRuntime } from 'celeriac';
 import { setMemoryWatermark } from './support/rabbit.js';
 import { faultScenarios } from './support/fault-scenarios.js';
 import { Scenario, waitUntil } from './support/scenario.js';

@@ -6,7 +6,7 @@ import {
   TaskQueueRuntime,
   UnroutableError,
   deadLetterQueueName,
-} from '@app/task-queue';
+} from 'celeriac';
 import type { TestClient } from '../support/apps.js';
 import { celeryHeaders } from '../support/celery-headers.js';
 import { BROKER_DEFAULTS, setMaxMessageSize } from './support/rabbit.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tickId } from '@app/task-queue';
+import { tickId } from 'celeriac';
 import { beatLedger, expectedSeconds, recordedTicks } from './support/beat-ledger.js';
 import { BeatProcess, buildBeatCli } from './support/beat-process.js';
 import { faultScenarios } from './support/fault-scenarios.js';

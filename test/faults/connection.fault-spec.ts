@@ -1,4 +1,4 @@
-import { PublishBacklogFullError, PublishTimeoutError, TaskQueueRuntime } from '@app/task-queue';
+import { PublishBacklogFullError, PublishTimeoutError, TaskQueueRuntime } from 'celeriac';
 import {
   BrokerLog,
   killBeam,

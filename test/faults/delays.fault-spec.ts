@@ -1,4 +1,4 @@
-import type { TaskClient } from '@app/task-queue';
+import type { TaskClient } from 'celeriac';
 import { killBeam, quorumLeaderKnown, startApp, startServer, stopApp } from './support/rabbit.js';
 import { TEST_DELAY_PREFIX } from '../support/broker.js';
 import { faultScenarios } from './support/fault-scenarios.js';

@@ -1,4 +1,4 @@
-import { UnroutableError } from '@app/task-queue';
+import { UnroutableError } from 'celeriac';
 import { BrokerLog, rabbitmqctl } from './support/rabbit.js';
 import { faultScenarios } from './support/fault-scenarios.js';
 import { waitUntil } from './support/scenario.js';

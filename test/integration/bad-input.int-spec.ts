@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DEAD_LETTER_HEADERS, Task, TaskFailedError, deadLetterQueueName } from '@app/task-queue';
+import { DEAD_LETTER_HEADERS, Task, TaskFailedError, deadLetterQueueName } from 'celeriac';
 import { celeryHeaders } from '../support/celery-headers.js';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';

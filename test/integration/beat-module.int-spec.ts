@@ -9,7 +9,7 @@ import {
   tickId,
   TICK_HEADERS,
   type TaskContext,
-} from '@app/task-queue';
+} from 'celeriac';
 import { startWorker, type TestWorker } from '../support/apps.js';
 import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
 

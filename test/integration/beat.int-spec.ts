@@ -1,11 +1,14 @@
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
-import { resolveOptions, type BeatEntryOptions } from '@app/task-queue';
-import { Beat } from '@app/task-queue/beat/beat.js';
-import { tickId } from '@app/task-queue/beat/tick-id.js';
-import { ON_TIME_MS } from '@app/task-queue/beat/missed-ticks.js';
-import { TICK_HEADERS } from '@app/task-queue/beat/tick-message.js';
-import { beatNames } from '@app/task-queue/beat/beat-topology.js';
-import { resolveBeatEntry } from '@app/task-queue/options/resolve-beat.js';
+import {
+  Beat,
+  type BeatEntryOptions,
+  beatNames,
+  ON_TIME_MS,
+  resolveBeatEntry,
+  resolveOptions,
+  TICK_HEADERS,
+  tickId,
+} from 'celeriac';
 import { RABBITMQ_URL, uniqueName } from '../support/broker.js';
 
 /** A tick as a consumer of the task queue sees it. */

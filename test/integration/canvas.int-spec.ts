@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Task, TaskFailedError, deadLetterQueueName, signature } from '@app/task-queue';
+import { Task, TaskFailedError, deadLetterQueueName, signature } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

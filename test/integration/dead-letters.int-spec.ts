@@ -7,7 +7,7 @@ import {
   Task,
   deadLetterQueueName,
   type TaskContext,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../support/apps.js';
 

@@ -6,7 +6,7 @@ import {
   TaskRevokedError,
   type TaskContext,
   deadLetterQueueName,
-} from '@app/task-queue';
+} from 'celeriac';
 import { celeryHeaders } from '../support/celery-headers.js';
 import { BrokerProbe, TEST_DELAY_PREFIX, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../support/apps.js';

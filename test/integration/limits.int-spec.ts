@@ -7,7 +7,7 @@ import {
   TaskFailedError,
   type TaskContext,
   deadLetterQueueName,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

@@ -6,12 +6,7 @@ import {
 } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { map, type Observable } from 'rxjs';
-import {
-  TASK_TRANSPORT,
-  TaskContext,
-  deadLetterQueueName,
-  type TaskMessage,
-} from '@app/task-queue';
+import { TASK_TRANSPORT, TaskContext, deadLetterQueueName, type TaskMessage } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

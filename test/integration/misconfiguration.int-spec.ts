@@ -8,7 +8,7 @@ import {
   TaskQueueServer,
   deadLetterQueueName,
   type TaskQueueOptions,
-} from '@app/task-queue';
+} from 'celeriac';
 import {
   BrokerProbe,
   RABBITMQ_URL,

@@ -1,4 +1,4 @@
-import { deadLetterQueueName } from '@app/task-queue';
+import { deadLetterQueueName } from 'celeriac';
 import { startClient, type TestClient } from '../support/apps.js';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import {

@@ -3,7 +3,7 @@ import {
   PayloadTooLargeError,
   UnroutableError,
   deadLetterQueueName,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BrokerProbe, TEST_DELAY_PREFIX, uniqueName } from '../support/broker.js';
 import { startClient, type TestClient } from '../support/apps.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DeadLetters, Task, TaskRevokedError, deadLetterQueueName } from '@app/task-queue';
+import { DeadLetters, Task, TaskRevokedError, deadLetterQueueName } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient } from '../support/apps.js';
 

@@ -6,7 +6,7 @@ import {
   TaskFailedError,
   deadLetterQueueName,
   type TaskContext,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

@@ -11,7 +11,7 @@ import {
   type AsyncResult,
   type TaskContext,
   type TaskQueueOptions,
-} from '@app/task-queue';
+} from 'celeriac';
 import amqplib, { type GetMessage } from 'amqplib';
 import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../support/apps.js';

@@ -6,7 +6,7 @@ import {
   TaskRevokedError,
   DEAD_LETTER_HEADERS,
   deadLetterQueueName,
-} from '@app/task-queue';
+} from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Task, type TaskContext, deadLetterQueueName } from '@app/task-queue';
+import { Task, type TaskContext, deadLetterQueueName } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 

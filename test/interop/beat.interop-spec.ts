@@ -1,5 +1,4 @@
-import { Beat, resolveOptions, tickId } from '@app/task-queue';
-import { resolveBeatEntry } from '@app/task-queue/options/resolve-beat.js';
+import { Beat, resolveBeatEntry, resolveOptions, tickId } from 'celeriac';
 import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
 import { startPythonWorker } from './python.js';
 

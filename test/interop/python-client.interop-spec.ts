@@ -1,4 +1,4 @@
-import { deadLetterQueueName, DEAD_LETTER_HEADERS } from '@app/task-queue';
+import { deadLetterQueueName, DEAD_LETTER_HEADERS } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 import { InteropTasks } from './nest-worker/interop.tasks.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { TaskFailedError, TaskRevokedError, signature } from '@app/task-queue';
+import { TaskFailedError, TaskRevokedError, signature } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startClient, type TestClient } from '../support/apps.js';
 import { startPythonWorker } from './python.js';

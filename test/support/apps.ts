@@ -6,12 +6,7 @@ import type {
   Type,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import {
-  TaskClient,
-  TaskQueueModule,
-  TaskQueueServer,
-  type TaskQueueOptions,
-} from '@app/task-queue';
+import { TaskClient, TaskQueueModule, TaskQueueServer, type TaskQueueOptions } from 'celeriac';
 import { RABBITMQ_URL, TEST_DELAY_PREFIX, TEST_REVOCATION_STREAM } from './broker.js';
 
 /** A Nest logger that keeps what it was told, so tests can assert "one warning" without reading stdout. */

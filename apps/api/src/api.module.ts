@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from 'celeriac';
 import { ArticlesController } from './articles.controller.js';
 
 @Module({

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { TaskClient } from '@app/task-queue';
-import { getReadTimes, incrReadTimes } from '@app/demo-contracts';
+import { TaskClient } from 'celeriac';
+import { getReadTimes, incrReadTimes } from '@celeriac-demo/contracts';
 
 @Controller('articles')
 export class ArticlesController {

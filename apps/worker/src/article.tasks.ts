@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
-import { getReadTimes, incrReadTimes } from '@app/demo-contracts';
+import { Task, type TaskContext } from 'celeriac';
+import { getReadTimes, incrReadTimes } from '@celeriac-demo/contracts';
 import { ArticleRepository } from './article.repository.js';
 
 /** The classic Celery example: count an article's reads in the background. */

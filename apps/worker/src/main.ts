@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runWorker } from '@app/task-queue';
+import { runWorker } from 'celeriac';
 import { WorkerModule } from './worker.module.js';
 
 // Celery-like flags, e.g. `node dist/apps/worker/apps/worker/src/main.js -P processes -c 4 -Q celery`

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from 'celeriac';
 import { ArticleRepository } from './article.repository.js';
 import { ArticleTasks } from './article.tasks.js';
 

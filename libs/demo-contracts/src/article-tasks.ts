@@ -1,4 +1,4 @@
-import { defineTask } from '@app/task-queue';
+import { defineTask } from 'celeriac';
 
 /**
  * The demo's task references, shared by the API (producer) and the worker (handlers): the compiler

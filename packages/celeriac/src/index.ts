@@ -31,6 +31,7 @@ export type {
   BeatOptions,
   BeatSchedule,
   BeatSendOptions,
+  ResolvedBeatEntry,
   MissedTickPolicy,
 } from './options/beat-options.js';
 export { Beat } from './beat/beat.js';
@@ -42,6 +43,10 @@ export type { BeatListener, BeatStatus } from './beat/beat.js';
 export { tickId } from './beat/tick-id.js';
 export { parseScheduleFile } from './beat/schedule-file.js';
 export { TICK_HEADERS } from './beat/tick-message.js';
+export { beatNames } from './beat/beat-topology.js';
+export type { BeatNames } from './beat/beat-topology.js';
+export { ON_TIME_MS } from './beat/missed-ticks.js';
+export { resolveBeatEntry } from './options/resolve-beat.js';
 
 export { Task } from './decorators/task.decorator.js';
 export type { TaskHandlerFor, TaskOptions } from './decorators/task.decorator.js';
@@ -85,6 +90,9 @@ export type {
 } from './client/dead-letters.service.js';
 export type { DeadLetter } from './dead-letters/dead-letter-record.js';
 export { deadLetterQueueName } from './options/queue-declarations.js';
+// The delay cascade's exchange and queue names, for operators who watch or remove them.
+export { DELAY_LEVELS, delayNames } from './delays/delay-topology.js';
+export type { DelayNames } from './delays/delay-topology.js';
 export { redactUrl } from './errors/redact-url.js';
 
 export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
@@ -112,3 +120,25 @@ export { UnknownQueueError } from './errors/unknown-queue.error.js';
 export { UnroutableError } from './errors/unroutable.error.js';
 export { WorkerShutdownError } from './errors/worker-shutdown.error.js';
 export { WorkerUsageError } from './errors/worker-usage.error.js';
+
+// Types that the public signatures above name, exported so that users can name them too.
+export type {
+  DelayedDelivery,
+  QueueLimitOptions,
+  ResolvedQueue,
+  ResolvedRevocationOptions,
+  ResolvedWorkerOptions,
+} from './options/task-queue-options.js';
+export type { ResolveEnvironment } from './options/resolve-options.js';
+export type { WorkerFlagsEnvironment } from './pool/worker-flags.js';
+export type { ConsumerState } from './runtime/worker-health.js';
+export type { RegisteredTask } from './discovery/task-registry.js';
+export type { RetryRequest } from './errors/task-retry.error.js';
+export type { IncomingFields } from './message/amqp-message.js';
+export type {
+  SignatureOptionsWire,
+  SignatureWire,
+  TaskEmbedWire,
+  TimeLimits,
+} from './message/task-message.js';
+export type { TaskMetadata } from './decorators/task.decorator.js';

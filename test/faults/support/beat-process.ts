@@ -3,18 +3,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const MAIN = join(ROOT, 'dist/faults-beat/packages/celeriac/src/cli/beat-main.js');
+/** The package's own `celeriac` command, as a user runs it. */
+const MAIN = join(ROOT, 'packages/celeriac/bin/celeriac.js');
 
-/** Builds `celeriac beat` (packages/celeriac/src/cli/beat-main.ts) into dist/faults-beat. */
+/** Builds the package (dist/, which the bin loads), so the command runs the code under test. */
 export function buildBeatCli(): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(
-      'npx',
-      ['nest', 'build', 'faults-beat'],
+      'npm',
+      ['run', 'build', '-w', 'celeriac'],
       { cwd: ROOT, timeout: 120_000 },
       (err, out, errOut) => {
         if (err)
-          reject(new Error(`nest build faults-beat failed: ${err.message}\n${out}\n${errOut}`));
+          reject(
+            new Error(`building the celeriac package failed: ${err.message}\n${out}\n${errOut}`),
+          );
         else resolve();
       },
     );

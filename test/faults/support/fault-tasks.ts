@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
+import { Task, type TaskContext } from 'celeriac';
 import type { LedgerSink } from './ledger.js';
 
 /** DI token of the ledger the fault tasks write to. */

@@ -7,7 +7,7 @@ import {
   type SendOptions,
   type TaskClient,
   type TaskQueueOptions,
-} from '@app/task-queue';
+} from 'celeriac';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../../support/apps.js';
 import { publishRawOn, RABBITMQ_URL } from '../../support/broker.js';
 import { check, type CheckOptions, type FaultWindow, type Verdict } from './checker.js';

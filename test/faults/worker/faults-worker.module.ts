@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule, type BeatEntryOptions } from '@app/task-queue';
+import { TaskQueueModule, type BeatEntryOptions } from 'celeriac';
 import { FaultTasks, LEDGER } from '../support/fault-tasks.js';
 import { FileLedger } from '../support/ledger.js';
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runWorker } from '@app/task-queue';
+import { runWorker } from 'celeriac';
 import { FileLedger } from '../support/ledger.js';
 import { FaultsWorkerModule } from './faults-worker.module.js';
 

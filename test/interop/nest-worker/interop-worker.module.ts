@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from 'celeriac';
 import { InteropTasks } from './interop.tasks.js';
 
 const queue = process.env['CELERY_QUEUE'] ?? 'celery';

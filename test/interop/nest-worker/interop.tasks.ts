@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
+import { Task, type TaskContext } from 'celeriac';
 
 /** Python's ValueError, by name and module, so a Python caller's `.get()` raises the builtin class. */
 class ValueError extends Error {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runWorker } from '@app/task-queue';
+import { runWorker } from 'celeriac';
 import { InteropWorkerModule } from './interop-worker.module.js';
 
 await runWorker(InteropWorkerModule);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runWorker } from '@app/task-queue';
+import { runWorker } from 'celeriac';
 import { PoolWorkerModule } from './pool-worker.module.js';
 
 await runWorker(PoolWorkerModule, { argv: process.argv.slice(2) });

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskQueueModule } from '@app/task-queue';
+import { TaskQueueModule } from 'celeriac';
 import { PoolTasks } from './pool.tasks.js';
 
 /** `POOL_FAIL_BOOT`: `crash` makes boot throw, `options` gives the module a bad option. */

