@@ -28,7 +28,8 @@ import type {
  *   not on the socket, for at most `publishTimeoutMs`, then rejects with `PublishTimeoutError` saying
  *   which, and whether the message may still arrive;
  * - at most `maxPendingPublishes` publishes wait at once; beyond that `publish` rejects at once with
- *   `PublishBacklogFullError`, so an outage cannot grow memory without bound.
+ *   `PublishBacklogFullError`, and timed-out publishes are let go (`PendingPublishes.wait`), so an outage
+ *   cannot grow memory without bound: at most `2 × maxPendingPublishes + 32` messages are held.
  *
  * amqp-connection-manager owns the channel's life (setup, reconnect); the publishes themselves go straight
  * to the amqplib channel with a confirm callback, because the wrapper's per-message promise, timer and
@@ -163,8 +164,17 @@ export class Publisher {
     return this.pendingPublishes.size;
   }
 
+  /** Not on the publish path: counts what is held, for health checks. */
   health(): PublisherHealth {
+    let retained = 0;
+    let retainedBytes = 0;
+    for (const publish of this.pendingPublishes.retained()) {
+      retained++;
+      retainedBytes += publish.request.message.content.length;
+    }
     return {
+      retained,
+      retainedBytes,
       pending: this.pendingPublishes.size,
       maxPending: this.limits.maxPendingPublishes,
       channelOpen: this.channel.isOpen,
