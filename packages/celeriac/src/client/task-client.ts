@@ -31,6 +31,7 @@ import {
 } from '../sending/send-options.js';
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
+import { replyQueueFailure } from '../sending/reply-queue-failure.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -66,11 +67,13 @@ export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
   private readonly revocations: RevocationPublisher;
+  private readonly publishTimeoutMs: number;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
+    this.publishTimeoutMs = options.publishTimeoutMs;
     this.publisher = new TaskPublisher(options, runtime.publisher);
     this.revocations = revocationPublisher(runtime, options);
   }
@@ -223,7 +226,9 @@ export class TaskClient {
       const needsReply =
         !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
       if (needsReply) {
-        return this.replyQueue().then((replyTo) => this.publishOne<R>(outgoing, replyTo));
+        return this.replyQueue(`task "${name}"`).then((replyTo) =>
+          this.publishOne<R>(outgoing, replyTo),
+        );
       }
       return this.publishOne<R>(outgoing, null);
     } catch (err: unknown) {
@@ -292,12 +297,28 @@ export class TaskClient {
     );
   }
 
-  private async replyQueue(): Promise<string> {
-    await this.runtime.results.start();
+  /**
+   * The reply queue, once it consumes. Waits at most `publishTimeoutMs`, like the publish itself, and
+   * fails as a send does: `PublishTimeoutError` (`unreachable`, not sent) when there is no connection,
+   * `PublishError` when the reply queue could not be set up.
+   */
+  private async replyQueue(what: string): Promise<string> {
+    try {
+      await this.runtime.results.start(this.publishTimeoutMs);
+    } catch (err: unknown) {
+      throw replyQueueFailure(
+        err,
+        what,
+        this.publishTimeoutMs,
+        this.runtime.connections.get('consume'),
+      );
+    }
     return this.runtime.results.replyQueue;
   }
 
   private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
-    return steps.some((s) => s.options.ignoreResult !== true) ? this.replyQueue() : null;
+    return steps.some((s) => s.options.ignoreResult !== true)
+      ? this.replyQueue(`the chain starting with task "${steps[0]?.task ?? ''}"`)
+      : null;
   }
 }

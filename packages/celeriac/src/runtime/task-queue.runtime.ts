@@ -57,11 +57,7 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   }
 
   get results(): RpcResultBackend {
-    this.resultsInstance ??= new RpcResultBackend(
-      this.connections,
-      this.options.connectTimeoutMs,
-      this.options.maxPayloadBytes,
-    );
+    this.resultsInstance ??= new RpcResultBackend(this.connections, this.options.maxPayloadBytes);
     return this.resultsInstance;
   }
 

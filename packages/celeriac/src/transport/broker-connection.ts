@@ -3,6 +3,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { BrokerUnreachableError } from '../errors/broker-unreachable.error.js';
 import { redactUrl } from '../errors/redact-url.js';
 
 /** What a connection is for; also its name in the broker's connection list. */
@@ -38,12 +39,18 @@ export class BrokerConnection {
   private since = new Date();
   private lastError: string | null = null;
   private connects = 0;
+  /** The configured URLs, redacted: for logs and errors. */
+  private readonly shownUrls: string;
+  /** How long the first connect may take (`connectTimeoutMs`); also each attempt's TCP connect timeout. */
+  readonly connectTimeoutMs: number;
 
   constructor(
     readonly role: ConnectionRole,
-    options: ResolvedTaskQueueOptions,
+    private readonly options: ResolvedTaskQueueOptions,
   ) {
     this.logger = new Logger(`BrokerConnection(${role})`);
+    this.shownUrls = options.urls.map(redactUrl).join(' or ');
+    this.connectTimeoutMs = options.connectTimeoutMs;
     this.manager = amqp.connect([...options.urls], {
       heartbeatIntervalInSeconds: options.heartbeatSeconds,
       reconnectTimeInSeconds: options.reconnectDelayMs / 1000,
@@ -109,7 +116,10 @@ export class BrokerConnection {
   describeState(): string {
     if (!this.isConnected) {
       const error = this.lastError ? `; last error: ${this.lastError}` : '';
-      return `RabbitMQ has been unreachable for ${Date.now() - this.since.getTime()} ms${error}`;
+      return (
+        `RabbitMQ at ${this.shownUrls} has been unreachable for ${Date.now() - this.since.getTime()} ms` +
+        error
+      );
     }
     if (this.blockedReason !== null) {
       return (
@@ -161,19 +171,22 @@ export class BrokerConnection {
     return this.manager.createChannel(opts);
   }
 
-  /** Resolves once connected; rejects after `timeoutMs` with a message that says how to start a broker. */
-  async waitForConnect(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once connected. Reconnecting goes on in the background either way.
+   * @param timeoutMs how long to wait; `connectTimeoutMs` by default
+   * @throws BrokerUnreachableError after `timeoutMs` (or at once for refused credentials), naming the
+   *   redacted URL, the last connect error and what to check
+   */
+  async waitForConnect(timeoutMs: number = this.connectTimeoutMs): Promise<void> {
     // The manager's connect() waits for the next 'connect' event, which never comes when connected already.
     if (this.manager.isConnected()) return;
     try {
       await this.manager.connect({ timeout: timeoutMs });
     } catch (err: unknown) {
-      const reason = err instanceof Error ? redactText(err.message) : String(err);
-      throw new Error(
-        `Celeriac could not reach RabbitMQ within ${timeoutMs} ms (${reason}). ` +
-          `Check the url option (RABBITMQ_URL) and that the broker runs ('rabbitmq-diagnostics ping').`,
-        { cause: err },
-      );
+      // The manager's own timeout says only "connect timeout"; the last attempt's error says why.
+      const reason =
+        this.lastError ?? (err instanceof Error ? redactText(err.message) : String(err));
+      throw new BrokerUnreachableError(this.options.urls, timeoutMs, reason, { cause: err });
     }
   }
 

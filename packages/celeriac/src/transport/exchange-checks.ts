@@ -1,4 +1,5 @@
 import type { ChannelModel } from 'amqplib';
+import { ChangeSignal } from './change-signal.js';
 import { probeExchange } from './publish-failures.js';
 import type { PublishRequest } from './publish-request.js';
 
@@ -23,7 +24,7 @@ export class ExchangeChecks {
   /** The default exchange always exists. */
   private readonly known = new Set<string>(['']);
   /** Checks waiting for the channel or for an alarm to clear. */
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new ChangeSignal();
 
   constructor(private readonly host: ExchangeCheckHost) {}
 
@@ -50,7 +51,7 @@ export class ExchangeChecks {
 
   /** The channel or connection changed: wake the checks that wait for it. */
   wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+    this.changes.wake();
   }
 
   /** Resolves when a publish could be written now; rejects with a timeout error at the deadline. */
@@ -60,20 +61,7 @@ export class ExchangeChecks {
       if (this.host.isWritable()) return;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.host.timeoutError(request);
-      await this.nextChange(remaining);
+      await this.changes.next(remaining);
     }
-  }
-
-  /** Waits for `wake()`, or `ms`. */
-  private nextChange(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.waiters.add(done);
-    });
   }
 }
