@@ -1,6 +1,14 @@
-import { hasErrorCode, PublishTimeoutError } from '@app/task-queue';
+import { Test } from '@nestjs/testing';
+import {
+  hasErrorCode,
+  PublishTimeoutError,
+  TaskQueueError,
+  TaskQueueModule,
+  TaskQueueRuntime,
+  TaskQueueServer,
+} from '@app/task-queue';
 import { uniqueName, unreachableBrokerUrl } from '../support/broker.js';
-import { startClient, type TestClient } from '../support/apps.js';
+import { CapturingLogger, startClient, type TestClient } from '../support/apps.js';
 
 /** A wrong broker address, as a new user might configure it: the password must never show. */
 const PASSWORD = 's3cret-pw';
@@ -8,6 +16,11 @@ const PUBLISH_TIMEOUT_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 1_500;
 /** Slack for timers and the event loop on a busy 2-core machine. */
 const SLACK_MS = 1_500;
+
+/** How many of `attempts` failed connects in a row get a warning: 1, 2, 3, then each power of two. */
+function warnedUpTo(attempts: number): number {
+  return attempts <= 3 ? attempts : 2 + Math.floor(Math.log2(attempts));
+}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -56,6 +69,60 @@ describe('a wrong broker address', () => {
       const err = await rejection(app.client.send('unreachable.task', [i]));
       expect(err).toBeInstanceOf(PublishTimeoutError);
       expect(Date.now() - started).toBeLessThan(PUBLISH_TIMEOUT_MS + SLACK_MS);
+    }
+  });
+
+  it('warns about failed reconnects with backoff, counting the attempts', async () => {
+    const runtime = app.app.get(TaskQueueRuntime);
+    await vi.waitFor(
+      () => {
+        expect(runtime.health().connections.consume?.failedAttempts).toBeGreaterThanOrEqual(20);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const warnings = app.logger.lines('warn', 'Cannot connect to');
+    // Read after the warnings, so the bound can only be generous: each connection is warned about at
+    // attempts 1, 2, 3, then 4, 8, 16, ... (one a second for ever before).
+    const { publish, consume } = runtime.health().connections;
+    const bound = [publish, consume].reduce((n, c) => n + warnedUpTo(c?.failedAttempts ?? 0), 0);
+    expect(warnings.length).toBeGreaterThan(0);
+    expect(warnings.length).toBeLessThanOrEqual(bound);
+    expect(warnings.some((w) => w.includes('attempt 16'))).toBe(true);
+    expect(warnings.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('fails a worker start with one classed error that names the cause, within connectTimeoutMs', async () => {
+    const logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TaskQueueModule.forRoot({
+          url,
+          connectTimeoutMs: CONNECT_TIMEOUT_MS,
+          defaultQueue: uniqueName('unreachable-worker'),
+        }),
+      ],
+    })
+      .setLogger(logger)
+      .compile();
+    const worker = moduleRef.createNestMicroservice({
+      strategy: moduleRef.get(TaskQueueServer),
+      logger,
+    });
+    try {
+      const started = Date.now();
+      const err = await rejection(worker.listen());
+      const elapsed = Date.now() - started;
+
+      expect(err).toBeInstanceOf(TaskQueueError);
+      expect(hasErrorCode(err, 'TASK_QUEUE_BROKER_UNREACHABLE')).toBe(true);
+      const message = (err as Error).message;
+      expect(message).toContain(url.replace(PASSWORD, '***'));
+      expect(message).not.toContain(PASSWORD);
+      expect(message).toContain('ECONNREFUSED');
+      expect(message).toMatch(/Check the url option/);
+      expect(elapsed).toBeLessThan(CONNECT_TIMEOUT_MS + SLACK_MS);
+    } finally {
+      await worker.close();
     }
   });
 });

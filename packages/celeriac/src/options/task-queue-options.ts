@@ -133,7 +133,11 @@ export interface TaskQueueOptions {
   heartbeatSeconds?: number;
   /** How long to wait between reconnect attempts. @defaultValue `1_000` */
   reconnectDelayMs?: number;
-  /** TCP connect timeout. @defaultValue `5_000` */
+  /**
+   * TCP connect timeout of each attempt, and how long a worker's start, `DeadLetters` and `revoke()` wait
+   * for a connection before they throw `BrokerUnreachableError` (a send waits `publishTimeoutMs`).
+   * @defaultValue `5_000`
+   */
   connectTimeoutMs?: number;
   /**
    * Queue for tasks with no route and no `queue` option (Celery's `task_default_queue`).

@@ -5,6 +5,7 @@ import type { ChannelModel } from 'amqplib';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { BrokerUnreachableError } from '../errors/broker-unreachable.error.js';
 import { redactUrl } from '../errors/redact-url.js';
+import { nextWarnedAttempt, shouldWarnReconnect } from './reconnect-warnings.js';
 
 /** What a connection is for; also its name in the broker's connection list. */
 export type ConnectionRole = 'publish' | 'consume';
@@ -24,6 +25,8 @@ export interface ConnectionHealth {
   readonly lastError: string | null;
   /** Connections opened so far: 1 after the first connect, 2 after the first reconnect, ... */
   readonly connects: number;
+  /** Connect attempts that failed since the connection was last open (0 while connected). */
+  readonly failedAttempts: number;
 }
 
 /**
@@ -39,10 +42,12 @@ export class BrokerConnection {
   private since = new Date();
   private lastError: string | null = null;
   private connects = 0;
+  private failedAttempts = 0;
   /** The configured URLs, redacted: for logs and errors. */
   private readonly shownUrls: string;
   /** How long the first connect may take (`connectTimeoutMs`); also each attempt's TCP connect timeout. */
   readonly connectTimeoutMs: number;
+  private readonly reconnectDelayMs: number;
 
   constructor(
     readonly role: ConnectionRole,
@@ -51,6 +56,7 @@ export class BrokerConnection {
     this.logger = new Logger(`BrokerConnection(${role})`);
     this.shownUrls = options.urls.map(redactUrl).join(' or ');
     this.connectTimeoutMs = options.connectTimeoutMs;
+    this.reconnectDelayMs = options.reconnectDelayMs;
     this.manager = amqp.connect([...options.urls], {
       heartbeatIntervalInSeconds: options.heartbeatSeconds,
       reconnectTimeInSeconds: options.reconnectDelayMs / 1000,
@@ -63,6 +69,7 @@ export class BrokerConnection {
     });
     this.manager.on('connect', ({ url }) => {
       this.connects++;
+      this.failedAttempts = 0;
       this.lastError = null;
       // A new connection starts unblocked: the broker says so again if the alarm is still on.
       this.changed(null);
@@ -77,7 +84,8 @@ export class BrokerConnection {
     });
     this.manager.on('connectFailed', ({ err, url }) => {
       this.lastError = redactText(err.message);
-      this.logger.warn(`Cannot connect to ${describeUrl(url)}: ${this.lastError}`);
+      this.failedAttempts++;
+      this.warnConnectFailed(describeUrl(url));
     });
     this.manager.on('blocked', ({ reason }) => {
       this.changed(reason);
@@ -109,6 +117,7 @@ export class BrokerConnection {
       since: this.since,
       lastError: this.lastError,
       connects: this.connects,
+      failedAttempts: this.failedAttempts,
     };
   }
 
@@ -194,6 +203,20 @@ export class BrokerConnection {
     await this.manager.close();
     this.changed(null);
     this.listeners.clear();
+  }
+
+  /** A failed connect attempt: warned about at first, then at each doubling, with the count. */
+  private warnConnectFailed(url: string): void {
+    const attempt = this.failedAttempts;
+    if (!shouldWarnReconnect(attempt)) return;
+    const every = `${this.reconnectDelayMs / 1000} s`;
+    const next =
+      attempt < 3 ? '' : `; the next warning comes at attempt ${nextWarnedAttempt(attempt)}`;
+    this.logger.warn(
+      `Cannot connect to ${url} (attempt ${attempt}, unreachable for ` +
+        `${Date.now() - this.since.getTime()} ms): ${this.lastError ?? 'unknown error'}. Retrying every ` +
+        `${every}${next}. Check the url option (RABBITMQ_URL) and that the broker runs.`,
+    );
   }
 
   private changed(blocked: string | null): void {
