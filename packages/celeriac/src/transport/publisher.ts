@@ -68,6 +68,8 @@ export class Publisher {
             );
             this.interrupted = 0;
           }
+          // Returns are read by the confirms of their own channel, which all came before it closed.
+          this.returned.clear();
           this.changed();
         },
         changed: () => {
@@ -258,8 +260,14 @@ export class Publisher {
     err: unknown,
   ): void {
     // A confirm for an earlier write of a publish since written again on a newer channel is stale.
-    if (publish.settled || publish.channel !== channel) return;
+    if (publish.channel !== channel) return;
     const { request } = publish;
+    if (publish.settled) {
+      // Timed out before its confirm: drop its return too, or a routed copy sent again with the same id
+      // would read it and reject as unroutable.
+      this.returned.take(publish.exchange, publish.routingKey, request.message.properties);
+      return;
+    }
     const outcome = confirmOutcome({
       err,
       returnReason: this.returned.take(

@@ -1,0 +1,82 @@
+import {
+  PublishTimeoutError,
+  resolveOptions,
+  TaskQueueRuntime,
+  type TaskQueueOptions,
+} from '@app/task-queue';
+import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
+
+/** A runtime of its own (one publisher, one connection), connected and with its channel open. */
+async function connectedRuntime(options: TaskQueueOptions = {}): Promise<TaskQueueRuntime> {
+  const runtime = new TaskQueueRuntime(resolveOptions({ url: RABBITMQ_URL, ...options }));
+  const publisher = runtime.publisher;
+  await runtime.connections.get('publish').waitForConnect();
+  await vi.waitFor(() => {
+    expect(publisher.health().channelOpen).toBe(true);
+  });
+  return runtime;
+}
+
+/** A publish of one small message as the library makes them. */
+function request(exchange: string, routingKey: string, correlationId: string) {
+  return {
+    exchange,
+    routingKey,
+    message: {
+      content: Buffer.from('{}'),
+      properties: {
+        contentType: 'application/json',
+        contentEncoding: 'utf-8',
+        headers: {},
+        correlationId,
+        persistent: true,
+      },
+    },
+    mandatory: true,
+    what: `message ${correlationId}`,
+  };
+}
+
+/**
+ * Blocks the event loop for `ms`, so that a timer due meanwhile runs before the socket is read: it
+ * orders events deterministically, it does not wait for a condition.
+ */
+function blockEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // spin
+  }
+}
+
+describe('Publisher housekeeping on the real broker', () => {
+  let probe: BrokerProbe;
+  const runtimes: TaskQueueRuntime[] = [];
+  const queues: string[] = [];
+
+  beforeAll(async () => {
+    probe = await BrokerProbe.open();
+  });
+
+  afterAll(async () => {
+    for (const runtime of runtimes) await runtime.onApplicationShutdown();
+    await probe.deleteQueues(...queues);
+    await probe.close();
+  });
+
+  it('does not fail a routed copy with the return of an earlier copy that timed out before its confirm', async () => {
+    const runtime = await connectedRuntime({ publishTimeoutMs: 200 });
+    runtimes.push(runtime);
+    const queue = uniqueName('returns');
+    queues.push(queue);
+
+    // The first copy reaches no queue; its deadline passes before the return and confirm are read.
+    const first = runtime.publisher.publish(request('', queue, 'task-1'));
+    blockEventLoop(300);
+    await expect(first).rejects.toBeInstanceOf(PublishTimeoutError);
+
+    // Sent again once the queue exists: it is routed, so it must resolve.
+    await probe.declareQueue(queue);
+    await expect(runtime.publisher.publish(request('', queue, 'task-1'))).resolves.toBeUndefined();
+    expect(await probe.depth(queue)).toBeGreaterThanOrEqual(1);
+  });
+});
