@@ -2,6 +2,7 @@ import {
   PublishTimeoutError,
   resolveOptions,
   TaskQueueRuntime,
+  UnroutableError,
   type TaskQueueOptions,
 } from '@app/task-queue';
 import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
@@ -78,5 +79,56 @@ describe('Publisher housekeeping on the real broker', () => {
     await probe.declareQueue(queue);
     await expect(runtime.publisher.publish(request('', queue, 'task-1'))).resolves.toBeUndefined();
     expect(await probe.depth(queue)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('probes a missing exchange once for many publishes to it at the same time', async () => {
+    const runtime = await connectedRuntime();
+    runtimes.push(runtime);
+    const connection = runtime.connections.get('publish').current;
+    if (!connection) throw new Error('not connected');
+    const createChannel = vi.spyOn(connection, 'createChannel');
+    const missing = uniqueName('no-such-exchange');
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        runtime.publisher.publish(request(missing, 'rk', `probe-${i}`)),
+      ),
+    );
+
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(UnroutableError);
+    }
+    expect(createChannel).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs at most four exchange probes at once, however many exchanges are asked about', async () => {
+    const runtime = await connectedRuntime();
+    runtimes.push(runtime);
+    const connection = runtime.connections.get('publish').current;
+    if (!connection) throw new Error('not connected');
+    // The real createChannel, counted: how many probe channels are open at once.
+    const createChannel = connection.createChannel.bind(connection);
+    let open = 0;
+    let peak = 0;
+    vi.spyOn(connection, 'createChannel').mockImplementation(async () => {
+      open++;
+      peak = Math.max(peak, open);
+      const channel = await createChannel();
+      channel.once('close', () => {
+        open--;
+      });
+      return channel;
+    });
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        runtime.publisher.publish(request(uniqueName(`missing-${i}`), 'rk', `cap-${i}`)),
+      ),
+    );
+
+    expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(4);
   });
 });
