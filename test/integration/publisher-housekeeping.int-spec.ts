@@ -131,4 +131,29 @@ describe('Publisher housekeeping on the real broker', () => {
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(4);
   });
+
+  it('runs each topology setup once per new channel after a reconnect', async () => {
+    const runtime = await connectedRuntime();
+    runtimes.push(runtime);
+    const queue = uniqueName('topology');
+    queues.push(queue);
+    let runs = 0;
+    await runtime.publisher.ensureTopology(queue, async (channel) => {
+      runs++;
+      await channel.assertQueue(queue, { durable: true });
+    });
+    expect(runs).toBe(1);
+
+    const connection = runtime.connections.get('publish');
+    connection.reconnect();
+    await vi.waitFor(
+      () => {
+        expect(connection.health().connects).toBe(2);
+        expect(runtime.publisher.health().channelOpen).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
+    // Every setup of the new channel has run once 'connect' fired; a second run would have too.
+    expect(runs).toBe(2);
+  });
 });

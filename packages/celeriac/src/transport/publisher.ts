@@ -81,7 +81,7 @@ export class Publisher {
       },
       (channel) => this.topology.replay(channel),
     );
-    this.topology = new PublisherTopology((setup) => this.channel.addSetup(setup));
+    this.topology = new PublisherTopology();
     this.exchanges = new ExchangeChecks({
       isWritable: () => this.channel.writableChannel !== undefined,
       get connection() {
