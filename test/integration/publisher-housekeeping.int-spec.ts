@@ -156,4 +156,23 @@ describe('Publisher housekeeping on the real broker', () => {
     // Every setup of the new channel has run once 'connect' fired; a second run would have too.
     expect(runs).toBe(2);
   });
+
+  it('makes a second close() wait until the first has drained the publishes in flight', async () => {
+    const runtime = await connectedRuntime();
+    runtimes.push(runtime);
+    const queue = uniqueName('close');
+    queues.push(queue);
+    await probe.declareQueue(queue);
+    let settled = false;
+    const inFlight = runtime.publisher.publish(request('', queue, 'closing')).finally(() => {
+      settled = true;
+    });
+
+    const first = runtime.publisher.close();
+    await runtime.publisher.close();
+
+    expect(settled).toBe(true);
+    await first;
+    await inFlight;
+  });
 });

@@ -49,6 +49,7 @@ export class Publisher {
   private drained: (() => void) | undefined;
   private readonly stopListening: () => void;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private republished = 0;
   /** Publishes interrupted by the current channel close, for one summary log line. */
   private interrupted = 0;
@@ -137,10 +138,15 @@ export class Publisher {
 
   /**
    * Stops taking publishes, fails those still waiting to be written, waits for the confirms of those
-   * already written (each within its own deadline), then closes the channel.
+   * already written (each within its own deadline), then closes the channel. Every call resolves when
+   * that is done, not only the first.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  private async drainAndClose(): Promise<void> {
     this.closed = true;
     this.channel.stopRecovering();
     this.stopListening();
