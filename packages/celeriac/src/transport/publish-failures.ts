@@ -39,6 +39,12 @@ export function returnReason(msg: Message): string {
   return fields.replyText ?? 'NO_ROUTE';
 }
 
+/**
+ * True for the error amqplib gives a confirm callback whose channel closed before the confirm (its text
+ * is all there is: no code). test/integration/amqplib-assumptions.int-spec.ts holds the text against the
+ * installed amqplib, as it does `replyText` and the 404 `code` below (`'message nacked'` cannot be provoked
+ * on a healthy broker, so it is not).
+ */
 export function isChannelClosed(err: unknown): boolean {
   return err instanceof Error && /channel closed|connection closed/i.test(err.message);
 }
