@@ -10,6 +10,7 @@ export type { TaskQueueHealth } from './runtime/task-queue.runtime.js';
 export type { ConnectionHealth } from './transport/broker-connection.js';
 export type { PublisherHealth } from './transport/publish-request.js';
 export type { WorkerHealth } from './runtime/worker-health.js';
+export type { DeadLetterDepth } from './transport/dead-letter-watch.js';
 export type { QueueConsumerHealth, QueueConsumerState } from './transport/queue-consumer.js';
 
 export { TASK_QUEUE_DEFAULTS } from './options/task-queue-options.js';
@@ -17,6 +18,7 @@ export type {
   ExchangeType,
   QueueOptions,
   QueueType,
+  DeadLetterOptions,
   ResolvedTaskQueueOptions,
   RevocationOptions,
   RouteTarget,

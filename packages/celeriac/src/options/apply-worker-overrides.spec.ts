@@ -29,6 +29,12 @@ describe('applyWorkerOverrides', () => {
       shutdownGraceMs: 1,
       nodeName: 'w1@box',
       queueLimits: {},
+      deadLetters: {
+        maxAgeMs: 1_209_600_000,
+        maxLength: 100_000,
+        warnDepth: 1_000,
+        checkIntervalMs: 60_000,
+      },
     });
     expect(applied.defaultQueue).toBe('jobs');
   });

@@ -8,6 +8,7 @@ import {
   checkNonEmptyString,
   checkPlainObject,
 } from './option-checks.js';
+import { resolveDeadLetters } from './resolve-dead-letters.js';
 import {
   type ResolvedWorkerOptions,
   TASK_QUEUE_DEFAULTS,
@@ -21,6 +22,7 @@ const WORKER_KEYS = {
   shutdownGraceMs: true,
   nodeName: true,
   queueLimits: true,
+  deadLetters: true,
 } as const satisfies Record<keyof WorkerOptions, true>;
 
 const MAX_CONCURRENCY = 10_000;
@@ -72,7 +74,16 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
     input['nodeName'] ?? `celeriac@${context.hostname()}`,
   );
   const queueLimits = resolveQueueLimits(input['queueLimits'] ?? {}, concurrency);
-  return Object.freeze({ queues, concurrency, prefetch, shutdownGraceMs, nodeName, queueLimits });
+  const deadLetters = resolveDeadLetters(input['deadLetters'] ?? {});
+  return Object.freeze({
+    queues,
+    concurrency,
+    prefetch,
+    shutdownGraceMs,
+    nodeName,
+    queueLimits,
+    deadLetters,
+  });
 }
 
 function resolveQueueLimits(

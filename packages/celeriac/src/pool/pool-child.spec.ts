@@ -48,6 +48,7 @@ describe('PoolChild', () => {
       shutdownGraceMs: 30_000,
       nodeName: 'w@box',
       queueLimits: {},
+      deadLetters: { maxAgeMs: null, maxLength: null, warnDepth: null, checkIntervalMs: 60_000 },
     };
     poolChild.ready(worker);
     expect(sent).toEqual([
