@@ -199,6 +199,11 @@ export class BrokerConnection {
     }
   }
 
+  /** The error of a wait for this connection that `timeoutMs` bounded, naming the last connect error. */
+  unreachableError(timeoutMs: number): BrokerUnreachableError {
+    return new BrokerUnreachableError(this.options.urls, timeoutMs, this.lastError);
+  }
+
   async close(): Promise<void> {
     await this.manager.close();
     this.changed(null);

@@ -88,7 +88,7 @@ export class QueueConsumer {
   private lastError: string | null = null;
 
   constructor(
-    connection: BrokerConnection,
+    private readonly connection: BrokerConnection,
     readonly queue: ResolvedQueue,
     private readonly prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
@@ -130,10 +130,12 @@ export class QueueConsumer {
   /**
    * Starts consuming now (if connected) and after every reconnect. Resolves after the first attach;
    * rejects if that fails (a queue declared elsewhere with other arguments, say), and then stops.
+   * @throws BrokerUnreachableError when there is no connection within `connectTimeoutMs`
    */
   async start(): Promise<void> {
+    const ms = this.connection.connectTimeoutMs;
     try {
-      await this.reattacher.start();
+      await this.reattacher.start({ ms, error: () => this.connection.unreachableError(ms) });
     } catch (err: unknown) {
       await this.close();
       throw err;
