@@ -43,6 +43,7 @@ export class BrokerConnection {
   private lastError: string | null = null;
   private connects = 0;
   private failedAttempts = 0;
+  private closing: Promise<void> | undefined;
   /** The configured URLs, redacted: for logs and errors. */
   private readonly shownUrls: string;
   /** How long the first connect may take (`connectTimeoutMs`); also each attempt's TCP connect timeout. */
@@ -204,7 +205,13 @@ export class BrokerConnection {
     return new BrokerUnreachableError(this.options.urls, timeoutMs, this.lastError);
   }
 
-  async close(): Promise<void> {
+  /** Closes the connection; every call resolves when it is closed, not only the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     await this.manager.close();
     this.changed(null);
     this.listeners.clear();
