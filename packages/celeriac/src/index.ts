@@ -74,6 +74,7 @@ export { redactUrl } from './errors/redact-url.js';
 export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
 export { BrokerUnreachableError } from './errors/broker-unreachable.error.js';
 export { ReplyQueueError } from './errors/reply-queue.error.js';
+export { QueueDeclarationError } from './errors/queue-declaration.error.js';
 export { DeadLetterQueueMissingError } from './errors/dead-letter-queue-missing.error.js';
 export { DeadLetterReplayError } from './errors/dead-letter-replay.error.js';
 export { DuplicateTaskError } from './errors/duplicate-task.error.js';

@@ -45,7 +45,18 @@ export class PublisherTopology {
     channel.once('close', () => {
       if (this.current === channel) this.current = undefined;
     });
-    for (const setup of this.setups.values()) await setup(channel);
+    for (const [key, setup] of this.setups) {
+      try {
+        await setup(channel);
+      } catch (err: unknown) {
+        // The broker refused it and closed the channel: replayed on every new channel, it would close
+        // each one again (a reconnect loop). Forgotten, the next ensure() of the key declares it again
+        // and tells its caller. The setups after it failed only because the channel closed: kept.
+        this.setups.delete(key);
+        this.declarations.delete(key);
+        throw err;
+      }
+    }
     this.current = channel;
   }
 }

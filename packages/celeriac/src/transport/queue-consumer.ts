@@ -6,6 +6,7 @@ import { deadLetterQueueName, type DeadLetterRetention } from '../options/queue-
 import { AckBatcher } from './ack-batcher.js';
 import type { ResolvedQueue } from '../options/task-queue-options.js';
 import { errorMessage } from '../errors/error-text.js';
+import { QueueDeclarationError } from '../errors/queue-declaration.error.js';
 import { Reattacher } from './reattacher.js';
 
 /**
@@ -201,6 +202,8 @@ export class QueueConsumer {
     await assertQueueTopology(channel, this.queue, {
       withDeadLetterQueue: !keepExisting,
       ...(retention ? { deadLetterRetention: retention } : {}),
+    }).catch((err: unknown) => {
+      throw new QueueDeclarationError(this.queue.name, err);
     });
     if (this.stopped || this.channel !== channel) return;
     const { consumerTag } = await channel.consume(
