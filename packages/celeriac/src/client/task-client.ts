@@ -83,7 +83,11 @@ export class TaskClient {
    * @throws InvalidSendOptionsError for a bad option, before anything is published
    * @throws PayloadTooLargeError when the message exceeds `maxPayloadBytes`
    * @throws UnroutableError when no queue is bound for the exchange and routing key
-   * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
+   * @throws PublishTimeoutError when the broker does not confirm within `publishTimeoutMs`, or (`unreachable`,
+   *   not sent) when there was no connection for the reply queue of a send that wants a result
+   * @throws PublishBacklogFullError at once, when `maxPendingPublishes` publishes already wait
+   * @throws PublishError when the broker refused it, or the reply queue could not be set up
+   * @throws QueueDeclarationError when the broker refused to declare the task's queue
    */
   send<A extends readonly unknown[], R>(
     task: TaskRef<A, R>,
@@ -181,6 +185,7 @@ export class TaskClient {
    *
    * @throws InvalidRevokeError for a bad argument, before anything is published
    * @throws RevocationStreamError when the revocation stream cannot be declared (another retention)
+   * @throws BrokerUnreachableError when there is no connection within `connectTimeoutMs` to declare it
    * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
    */
   async revoke(taskIds: string | readonly string[], options: RevokeOptions = {}): Promise<void> {
@@ -226,9 +231,7 @@ export class TaskClient {
       const needsReply =
         !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
       if (needsReply) {
-        return this.replyQueue(`task "${name}"`).then((replyTo) =>
-          this.publishOne<R>(outgoing, replyTo),
-        );
+        return this.replyQueue(name).then((replyTo) => this.publishOne<R>(outgoing, replyTo));
       }
       return this.publishOne<R>(outgoing, null);
     } catch (err: unknown) {
@@ -302,13 +305,14 @@ export class TaskClient {
    * fails as a send does: `PublishTimeoutError` (`unreachable`, not sent) when there is no connection,
    * `PublishError` when the reply queue could not be set up.
    */
-  private async replyQueue(what: string): Promise<string> {
+  private async replyQueue(task: string): Promise<string> {
     try {
       await this.runtime.results.start(this.publishTimeoutMs);
     } catch (err: unknown) {
+      // Worded only on failure: a send that wants a result builds no string for it.
       throw replyQueueFailure(
         err,
-        what,
+        `task "${task}"`,
         this.publishTimeoutMs,
         this.runtime.connections.get('consume'),
       );
@@ -318,7 +322,7 @@ export class TaskClient {
 
   private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
     return steps.some((s) => s.options.ignoreResult !== true)
-      ? this.replyQueue(`the chain starting with task "${steps[0]?.task ?? ''}"`)
+      ? this.replyQueue(steps[0]?.task ?? '')
       : null;
   }
 }
