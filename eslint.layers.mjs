@@ -54,7 +54,7 @@ export const layerRules = {
       { type: 'spec-support', pattern: 'packages/celeriac/spec-support' },
     ],
     'boundaries/files': [
-      { category: 'spec', pattern: '**/*.spec.ts' },
+      { category: 'spec', pattern: '**/*spec.ts' },
       { category: 'entry', pattern: `${SRC}/index.ts` },
     ],
   },

@@ -24,7 +24,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'int',
-          include: ['test/integration/**/*.int-spec.ts', 'test/e2e/**/*.e2e-spec.ts'],
+          include: [
+            'test/integration/**/*.int-spec.ts',
+            'test/e2e/**/*.e2e-spec.ts',
+            // What the transport assumes of amqplib's internals, held against the real broker.
+            'packages/celeriac/src/**/*.int-spec.ts',
+          ],
           setupFiles: ['test/support/cleanup.ts'],
           fileParallelism: false,
           testTimeout: 30_000,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import amqplib, { type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
 
 /** The broker every suite talks to; CI may point it at a per-run vhost. */
@@ -184,4 +185,20 @@ async function ignoreMissing(
   } catch {
     // already gone (the channel closed with a 404)
   }
+}
+
+/**
+ * A broker URL that refuses connections: a port on 127.0.0.1 that was free a moment ago. A real outage
+ * for one client, without touching the shared broker.
+ */
+export async function unreachableBrokerUrl(password = 'guest'): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
+  return `amqp://guest:${password}@127.0.0.1:${port}`;
 }

@@ -10,6 +10,7 @@ export type { TaskQueueHealth } from './runtime/task-queue.runtime.js';
 export type { ConnectionHealth } from './transport/broker-connection.js';
 export type { PublisherHealth } from './transport/publish-request.js';
 export type { WorkerHealth } from './runtime/worker-health.js';
+export type { DeadLetterDepth } from './transport/dead-letter-watch.js';
 export type { QueueConsumerHealth, QueueConsumerState } from './transport/queue-consumer.js';
 
 export { TASK_QUEUE_DEFAULTS } from './options/task-queue-options.js';
@@ -17,6 +18,8 @@ export type {
   ExchangeType,
   QueueOptions,
   QueueType,
+  DeadLetterOptions,
+  ResolvedDeadLetterOptions,
   ResolvedTaskQueueOptions,
   RevocationOptions,
   RouteTarget,
@@ -32,6 +35,8 @@ export type {
   BeatSchedule,
   BeatSendOptions,
   ResolvedBeatEntry,
+  ResolvedBeatOptions,
+  ResolvedSchedule,
   MissedTickPolicy,
 } from './options/beat-options.js';
 export { Beat } from './beat/beat.js';
@@ -96,6 +101,9 @@ export type { DelayNames } from './delays/delay-topology.js';
 export { redactUrl } from './errors/redact-url.js';
 
 export { TaskQueueError, hasErrorCode } from './errors/task-queue.error.js';
+export { BrokerUnreachableError } from './errors/broker-unreachable.error.js';
+export { ReplyQueueError } from './errors/reply-queue.error.js';
+export { QueueDeclarationError } from './errors/queue-declaration.error.js';
 export { DeadLetterQueueMissingError } from './errors/dead-letter-queue-missing.error.js';
 export { DeadLetterReplayError } from './errors/dead-letter-replay.error.js';
 export { DuplicateTaskError } from './errors/duplicate-task.error.js';

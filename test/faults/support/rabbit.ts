@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { RABBITMQ_URL } from '../../support/broker.js';
@@ -95,10 +95,28 @@ export async function startApp(): Promise<void> {
   await rabbitmqctl(['await_startup', '--timeout', '120'], 130_000);
 }
 
-/** `kill -9` of the Erlang VM: no clean close, no flush. */
+/**
+ * The OS pid of the broker's own Erlang VM, as the node reports it (`OS PID:` in `rabbitmq-diagnostics
+ * status`), checked to be a running `beam.smp`. Other Erlang VMs on the host (another node, a CLI tool's
+ * own VM while it runs) are never it.
+ */
+export async function brokerOsPid(): Promise<number> {
+  const status = await cli('rabbitmq-diagnostics', ['-q', 'status'], 30_000);
+  const match = /^OS PID:\s*(\d+)\s*$/m.exec(status);
+  if (!match) throw new Error(`No "OS PID:" line in rabbitmq-diagnostics status:\n${status}`);
+  const pid = Number(match[1]);
+  const command = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  if (command !== 'beam.smp') {
+    throw new Error(
+      `The broker's reported pid ${pid} is "${command}", not beam.smp: not signalling it`,
+    );
+  }
+  return pid;
+}
+
+/** `kill -9` of the broker's Erlang VM, and of nothing else on the host: no clean close, no flush. */
 export async function killBeam(): Promise<void> {
-  const pids = (await cli('pgrep', ['-f', 'beam.smp'])).split(/\s+/).filter(Boolean);
-  for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+  process.kill(await brokerOsPid(), 'SIGKILL');
 }
 
 /** Starts the node after a kill (as the rabbitmq user: the wrapper script switches) and waits for it. */

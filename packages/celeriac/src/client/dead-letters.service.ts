@@ -4,6 +4,8 @@ import { deadLetterQueueName, DEFAULT_EXCHANGE } from '../options/queue-declarat
 import { DeadLetterQueueMissingError } from '../errors/dead-letter-queue-missing.error.js';
 import { DeadLetterReplayError } from '../errors/dead-letter-replay.error.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
+import { InvalidOptionsError } from '../errors/invalid-options.error.js';
+import { describeValue } from '../errors/describe-value.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
@@ -28,6 +30,8 @@ export interface ReplayDeadLettersOptions {
 }
 
 const DEFAULT_LIST_LIMIT = 100;
+/** AMQP reply code of a passive declare of a queue that does not exist. */
+const NOT_FOUND = 404;
 
 /**
  * Looks into and empties the dead-letter queues (`<queue>.dead`) the workers fill. Every method takes the
@@ -148,8 +152,12 @@ export class DeadLetters {
       let count: number;
       try {
         count = (await channel.checkQueue(dead)).messageCount;
-      } catch {
-        throw new DeadLetterQueueMissingError(queue, dead);
+      } catch (err: unknown) {
+        // Only a 404 means missing; a channel or connection that closed is not an empty answer.
+        if ((err as { code?: unknown }).code === NOT_FOUND) {
+          throw new DeadLetterQueueMissingError(queue, dead);
+        }
+        throw err;
       }
       return await work(channel, dead, count);
     } finally {
@@ -164,8 +172,13 @@ async function take(channel: Channel, queue: string): Promise<GetMessage | null>
   return message === false ? null : message;
 }
 
+/** @throws InvalidOptionsError (a `TaskQueueError`, so `hasErrorCode()` classifies it) */
 function checkLimit(limit: number): number {
-  if (!Number.isSafeInteger(limit) || limit < 1)
-    throw new RangeError(`limit must be a positive integer, got ${String(limit)}`);
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new InvalidOptionsError(
+      'limit',
+      `must be a positive integer, got ${describeValue(limit)}`,
+    );
+  }
   return limit;
 }

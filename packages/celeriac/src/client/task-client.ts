@@ -22,6 +22,7 @@ import { resolveSendOptions, type SendOptions } from '../sending/send-options.js
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
+import { replyQueueFailure } from '../sending/reply-queue-failure.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -39,11 +40,13 @@ export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
   private readonly revocations: RevocationPublisher;
+  private readonly publishTimeoutMs: number;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
+    this.publishTimeoutMs = options.publishTimeoutMs;
     this.publisher = new TaskPublisher(options, runtime.publisher);
     this.revocations = revocationPublisher(runtime, options);
   }
@@ -53,7 +56,11 @@ export class TaskClient {
    * @throws InvalidSendOptionsError for a bad option, before anything is published
    * @throws PayloadTooLargeError when the message exceeds `maxPayloadBytes`
    * @throws UnroutableError when no queue is bound for the exchange and routing key
-   * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
+   * @throws PublishTimeoutError when the broker does not confirm within `publishTimeoutMs`, or (`unreachable`,
+   *   not sent) when there was no connection for the reply queue of a send that wants a result
+   * @throws PublishBacklogFullError at once, when `maxPendingPublishes` publishes already wait
+   * @throws PublishError when the broker refused it, or the reply queue could not be set up
+   * @throws QueueDeclarationError when the broker refused to declare the task's queue
    */
   send<A extends readonly unknown[], R>(
     task: TaskRef<A, R>,
@@ -151,6 +158,7 @@ export class TaskClient {
    *
    * @throws InvalidRevokeError for a bad argument, before anything is published
    * @throws RevocationStreamError when the revocation stream cannot be declared (another retention)
+   * @throws BrokerUnreachableError when there is no connection within `connectTimeoutMs` to declare it
    * @throws PublishError when the broker does not confirm within `publishTimeoutMs`
    */
   async revoke(taskIds: string | readonly string[], options: RevokeOptions = {}): Promise<void> {
@@ -196,7 +204,7 @@ export class TaskClient {
       const needsReply =
         !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
       if (needsReply) {
-        return this.replyQueue().then((replyTo) => this.publishOne<R>(outgoing, replyTo));
+        return this.replyQueue(name).then((replyTo) => this.publishOne<R>(outgoing, replyTo));
       }
       return this.publishOne<R>(outgoing, null);
     } catch (err: unknown) {
@@ -235,12 +243,29 @@ export class TaskClient {
     );
   }
 
-  private async replyQueue(): Promise<string> {
-    await this.runtime.results.start();
+  /**
+   * The reply queue, once it consumes. Waits at most `publishTimeoutMs`, like the publish itself, and
+   * fails as a send does: `PublishTimeoutError` (`unreachable`, not sent) when there is no connection,
+   * `PublishError` when the reply queue could not be set up.
+   */
+  private async replyQueue(task: string): Promise<string> {
+    try {
+      await this.runtime.results.start(this.publishTimeoutMs);
+    } catch (err: unknown) {
+      // Worded only on failure: a send that wants a result builds no string for it.
+      throw replyQueueFailure(
+        err,
+        `task "${task}"`,
+        this.publishTimeoutMs,
+        this.runtime.connections.get('consume'),
+      );
+    }
     return this.runtime.results.replyQueue;
   }
 
   private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
-    return steps.some((s) => s.options.ignoreResult !== true) ? this.replyQueue() : null;
+    return steps.some((s) => s.options.ignoreResult !== true)
+      ? this.replyQueue(steps[0]?.task ?? '')
+      : null;
   }
 }

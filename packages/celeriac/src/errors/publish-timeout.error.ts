@@ -16,8 +16,9 @@ export class PublishTimeoutError extends PublishError {
     readonly timeoutMs: number,
     /** The connection's state in words, e.g. `RabbitMQ has been unreachable for 10003 ms; ...`. */
     state: string,
+    options?: { cause?: unknown },
   ) {
-    super(what, explain(brokerState, maybeEnqueued, timeoutMs, state));
+    super(what, explain(brokerState, maybeEnqueued, timeoutMs, state), options);
   }
 }
 

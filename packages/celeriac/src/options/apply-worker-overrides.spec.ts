@@ -30,6 +30,12 @@ describe('applyWorkerOverrides', () => {
       nodeName: 'w1@box',
       queueLimits: {},
       beat: false,
+      deadLetters: {
+        maxAgeMs: 1_209_600_000,
+        maxLength: 100_000,
+        warnDepth: 1_000,
+        checkIntervalMs: 60_000,
+      },
     });
     expect(applied.defaultQueue).toBe('jobs');
   });

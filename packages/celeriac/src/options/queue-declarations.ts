@@ -20,6 +20,8 @@ export const QUEUE_ARGUMENTS = {
   deadLetterExchange: 'x-dead-letter-exchange',
   deadLetterRoutingKey: 'x-dead-letter-routing-key',
   expires: 'x-expires',
+  messageTtl: 'x-message-ttl',
+  maxLength: 'x-max-length',
 } as const;
 
 /** How long an idle rpc reply queue lives: Celery's `result_expires` default, one day. */
@@ -64,6 +66,28 @@ export function queueArguments(queue: ResolvedQueue): Record<string, unknown> {
     args[QUEUE_ARGUMENTS.deadLetterExchange] = DEFAULT_EXCHANGE;
     args[QUEUE_ARGUMENTS.deadLetterRoutingKey] = deadLetterQueueName(queue.name);
   }
+  return args;
+}
+
+/** How long and how many dead letters a newly declared `<queue>.dead` keeps; null for no limit. */
+export interface DeadLetterRetention {
+  readonly maxAgeMs: number | null;
+  readonly maxLength: number | null;
+}
+
+/**
+ * The arguments of `<queue>.dead`: the queue type of `queue` (a quorum queue's dead letters stay
+ * replicated) and, when given, the retention (`x-message-ttl`, `x-max-length`; the oldest go first).
+ * Never applied to an existing dead-letter queue: RabbitMQ refuses a redeclaration with other arguments.
+ */
+export function deadLetterQueueArguments(
+  queue: ResolvedQueue,
+  retention: DeadLetterRetention | undefined,
+): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  if (queue.type === 'quorum') args[QUEUE_ARGUMENTS.queueType] = 'quorum';
+  if (retention?.maxAgeMs != null) args[QUEUE_ARGUMENTS.messageTtl] = retention.maxAgeMs;
+  if (retention?.maxLength != null) args[QUEUE_ARGUMENTS.maxLength] = retention.maxLength;
   return args;
 }
 

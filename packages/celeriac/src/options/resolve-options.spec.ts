@@ -78,6 +78,12 @@ describe('resolveOptions', () => {
           nodeName: 'celeriac@box',
           queueLimits: {},
           beat: false,
+          deadLetters: {
+            maxAgeMs: 1_209_600_000,
+            maxLength: 100_000,
+            warnDepth: 1_000,
+            checkIntervalMs: 60_000,
+          },
         },
         beat: {
           schedule: [],
@@ -250,6 +256,7 @@ describe('resolveOptions', () => {
           celery: { concurrency: 2, prefetch: 2 },
         },
         beat: true,
+        deadLetters: { maxAgeMs: null, maxLength: 5, warnDepth: null, checkIntervalMs: 100 },
       };
       expect(resolveOptions({ queues: [{ name: 'hipri' }], worker }, ENV).worker).toEqual(worker);
     });
@@ -726,5 +733,22 @@ describe('resolveOptions', () => {
       });
       expect(resolveOptions(frozen, ENV).queues.get('a')?.bindingKeys).toEqual(['a']);
     });
+  });
+});
+
+describe('resolveOptions: worker.deadLetters', () => {
+  const resolve = (deadLetters: unknown) =>
+    resolveOptions({ worker: { deadLetters } as never }, { hostname: 'box' }).worker.deadLetters;
+
+  it('turns a limit off with null and refuses a bad value, naming the field', () => {
+    expect(resolve({ maxAgeMs: null, maxLength: null, warnDepth: null })).toEqual({
+      maxAgeMs: null,
+      maxLength: null,
+      warnDepth: null,
+      checkIntervalMs: 60_000,
+    });
+    expect(() => resolve({ maxLength: 0 })).toThrow(/worker\.deadLetters\.maxLength/);
+    expect(() => resolve({ maxAgeMs: 'a week' })).toThrow(/worker\.deadLetters\.maxAgeMs/);
+    expect(() => resolve({ maxAge: 1 })).toThrow(/worker\.deadLetters\.maxAge\b.*maxAgeMs/);
   });
 });

@@ -9,6 +9,7 @@ import {
   checkNonEmptyString,
   checkPlainObject,
 } from './option-checks.js';
+import { resolveDeadLetters } from './resolve-dead-letters.js';
 import {
   type ResolvedWorkerOptions,
   TASK_QUEUE_DEFAULTS,
@@ -23,6 +24,7 @@ const WORKER_KEYS = {
   nodeName: true,
   queueLimits: true,
   beat: true,
+  deadLetters: true,
 } as const satisfies Record<keyof WorkerOptions, true>;
 
 const MAX_CONCURRENCY = 10_000;
@@ -75,6 +77,7 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
   );
   const queueLimits = resolveQueueLimits(input['queueLimits'] ?? {}, concurrency);
   const beat = checkBoolean('worker.beat', input['beat'] ?? false);
+  const deadLetters = resolveDeadLetters(input['deadLetters'] ?? {});
   return Object.freeze({
     queues,
     concurrency,
@@ -83,6 +86,7 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
     nodeName,
     queueLimits,
     beat,
+    deadLetters,
   });
 }
 

@@ -93,6 +93,25 @@ export interface WorkerOptions {
    * @defaultValue `false`
    */
   beat?: boolean;
+  /** Retention of the `<queue>.dead` queues this worker declares, and when to warn about their depth. */
+  deadLetters?: DeadLetterOptions;
+}
+
+/**
+ * Retention of dead-letter queues (`<queue>.dead`), applied as queue arguments when a worker declares one
+ * that does not exist yet. An existing one is left as it is (RabbitMQ refuses to redeclare a queue with
+ * other arguments), so changing these, or upgrading from a version without them, needs the queue deleted
+ * once empty, or a policy (see the README's Dead letters section).
+ */
+export interface DeadLetterOptions {
+  /** Dead letters older than this are dropped (`x-message-ttl`); `null` keeps them. @defaultValue `1_209_600_000` (14 days) */
+  maxAgeMs?: number | null;
+  /** At most this many are kept, the oldest dropped first (`x-max-length`); `null` for no limit. @defaultValue `100_000` */
+  maxLength?: number | null;
+  /** A worker warns (log and health) while a dead-letter queue holds at least this many; `null` never. @defaultValue `1_000` */
+  warnDepth?: number | null;
+  /** How often a worker looks at the depth of its dead-letter queues. @defaultValue `60_000` */
+  checkIntervalMs?: number;
 }
 
 /** A queue's own lane in a worker (see `WorkerOptions.queueLimits`). */
@@ -141,7 +160,11 @@ export interface TaskQueueOptions {
   heartbeatSeconds?: number;
   /** How long to wait between reconnect attempts. @defaultValue `1_000` */
   reconnectDelayMs?: number;
-  /** TCP connect timeout. @defaultValue `5_000` */
+  /**
+   * TCP connect timeout of each attempt, and how long a worker's start, `DeadLetters` and `revoke()` wait
+   * for a connection before they throw `BrokerUnreachableError` (a send waits `publishTimeoutMs`).
+   * @defaultValue `5_000`
+   */
   connectTimeoutMs?: number;
   /**
    * Queue for tasks with no route and no `queue` option (Celery's `task_default_queue`).
@@ -233,6 +256,10 @@ export const TASK_QUEUE_DEFAULTS = {
   revocationStream: 'celeriac.revoked',
   revocationMaxIds: 50_000,
   terminateGraceMs: 5_000,
+  deadLetterMaxAgeMs: 1_209_600_000,
+  deadLetterMaxLength: 100_000,
+  deadLetterWarnDepth: 1_000,
+  deadLetterCheckIntervalMs: 60_000,
 } as const;
 
 /** A queue with every field decided. */
@@ -269,6 +296,14 @@ export interface ResolvedWorkerOptions {
   readonly queueLimits: Readonly<Record<string, Readonly<Required<QueueLimitOptions>>>>;
   /** Run the beat in this worker (`-B`). */
   readonly beat: boolean;
+  readonly deadLetters: ResolvedDeadLetterOptions;
+}
+
+export interface ResolvedDeadLetterOptions {
+  readonly maxAgeMs: number | null;
+  readonly maxLength: number | null;
+  readonly warnDepth: number | null;
+  readonly checkIntervalMs: number;
 }
 
 export interface ResolvedRevocationOptions {

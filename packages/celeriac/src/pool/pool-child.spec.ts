@@ -49,6 +49,7 @@ describe('PoolChild', () => {
       nodeName: 'w@box',
       queueLimits: {},
       beat: false,
+      deadLetters: { maxAgeMs: null, maxLength: null, warnDepth: null, checkIntervalMs: 60_000 },
     };
     poolChild.ready(worker);
     expect(sent).toEqual([

@@ -9,10 +9,13 @@ import { decodeResult } from '../message/decode-result.js';
 import { READY_STATES } from '../message/result-message.js';
 import { AsyncResult } from './async-result.js';
 import { errorMessage } from '../errors/error-text.js';
+import { ReplyQueueError } from '../errors/reply-queue.error.js';
+import { ChangeSignal } from '../transport/change-signal.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** How many finished handles stay findable by id. */
 const FINISHED_KEPT = 10_000;
+const READY: Promise<void> = Promise.resolve();
 
 /**
  * Celery's `rpc://` result backend, client side: one reply queue per process, named like Python's
@@ -31,26 +34,34 @@ export class RpcResultBackend {
    */
   private readonly finished = new Map<string, AsyncResult>();
   private channel: ChannelWrapper | undefined;
-  private started: Promise<void> | undefined;
+  /** The raw channel of the latest setup: a late close of an older one changes nothing. */
+  private raw: Channel | undefined;
+  /** True while the reply queue is declared and consumed on the current channel. */
+  private consuming = false;
+  /** Why the last setup of the reply channel failed, until one succeeds. */
+  private setupError: unknown;
+  private readonly changes = new ChangeSignal();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly connections: BrokerConnections,
-    private readonly connectTimeoutMs: number,
     private readonly maxPayloadBytes: number,
   ) {}
 
-  /** Declares and consumes the reply queue once; resolves when replies can be received. */
-  start(): Promise<void> {
-    // A failed start (broker unreachable) is forgotten, so the next send tries again.
-    this.started ??= this.open().catch((err: unknown) => {
-      this.started = undefined;
-      throw err;
-    });
+  /**
+   * Resolves once replies can be received: the reply queue is declared and consumed. The channel is
+   * opened once and set up again after every reconnect; each call waits for it at most `timeoutMs`, so a
+   * failed setup or an outage never holds a send beyond its bound, and the next call waits afresh.
+   * @throws BrokerUnreachableError when there was no connection within `timeoutMs`
+   * @throws ReplyQueueError when connected, but the reply queue was not consuming within `timeoutMs`
+   */
+  start(timeoutMs: number): Promise<void> {
+    if (this.consuming) return READY;
     this.sweeper ??= setInterval(() => {
       this.sweep(Date.now());
     }, SWEEP_INTERVAL_MS).unref();
-    return this.started;
+    this.channel ??= this.openChannel();
+    return this.waitUntilConsuming(timeoutMs);
   }
 
   /**
@@ -88,11 +99,25 @@ export class RpcResultBackend {
     this.sweeper = undefined;
     const channel = this.channel;
     this.channel = undefined;
-    this.started = undefined;
+    this.consuming = false;
+    this.changes.wake();
     if (channel) await channel.close();
   }
 
-  private async open(): Promise<void> {
+  private async waitUntilConsuming(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    await this.connections.get('consume').waitForConnect(timeoutMs);
+    while (!this.consuming) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || this.channel === undefined) {
+        const reason = this.setupError === undefined ? null : errorMessage(this.setupError);
+        throw new ReplyQueueError(this.replyQueue, timeoutMs, reason, { cause: this.setupError });
+      }
+      await this.changes.next(remaining);
+    }
+  }
+
+  private openChannel(): ChannelWrapper {
     const connection = this.connections.get('consume');
     const channel = connection.createChannel({
       name: 'celeriac-results',
@@ -100,22 +125,33 @@ export class RpcResultBackend {
       // Runs again on every reconnect: the auto-delete queue is gone once our consumer was, so it is
       // declared afresh (replies published while it did not exist are lost, as with Celery's rpc backend).
       setup: async (raw: Channel) => {
-        await assertReplyQueue(raw, this.replyQueue);
-        await raw.consume(
-          this.replyQueue,
-          (msg) => {
-            if (msg) this.onReply(msg);
-          },
-          { noAck: true },
-        );
+        this.raw = raw;
+        raw.once('close', () => {
+          if (this.raw === raw) this.consuming = false;
+        });
+        try {
+          await assertReplyQueue(raw, this.replyQueue);
+          await raw.consume(
+            this.replyQueue,
+            (msg) => {
+              if (msg) this.onReply(msg);
+            },
+            { noAck: true },
+          );
+        } catch (err: unknown) {
+          this.setupError = err;
+          this.changes.wake();
+          throw err;
+        }
+        this.setupError = undefined;
+        this.consuming = true;
+        this.changes.wake();
       },
     });
     channel.on('error', (err: unknown) => {
       this.logger.error(`Result channel setup failed: ${errorMessage(err)}`);
     });
-    this.channel = channel;
-    await connection.waitForConnect(this.connectTimeoutMs);
-    await channel.waitForConnect();
+    return channel;
   }
 
   private onReply(msg: ConsumeMessage): void {

@@ -71,9 +71,12 @@ export class StreamReader {
   /**
    * Attaches now and after every reconnect. Resolves once the first attach and its `onAttached` succeeded;
    * rejects with the first error (the stream cannot be declared, say) and then keeps nothing open.
+   * @param timeoutMs how long the whole start may take; the first connect gets at most the connection's
+   *   `connectTimeoutMs` of it, so a wrong url fails with `BrokerUnreachableError` early, naming the cause
+   * @throws BrokerUnreachableError when there is no connection within `connectTimeoutMs`
    */
-  async start(connectTimeoutMs: number): Promise<void> {
-    await this.connection.waitForConnect(connectTimeoutMs);
+  async start(timeoutMs: number): Promise<void> {
+    await this.connection.waitForConnect(Math.min(timeoutMs, this.connection.connectTimeoutMs));
     try {
       await this.reattacher.start();
     } catch (err: unknown) {

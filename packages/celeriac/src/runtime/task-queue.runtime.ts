@@ -16,6 +16,11 @@ export interface TaskQueueHealth {
   /** True when nothing in `problems`: connections up, not blocked, and (in a worker) every queue consumed. */
   readonly ok: boolean;
   readonly problems: readonly string[];
+  /**
+   * What needs a look but does not make the process unhealthy: dead-letter queues at or above
+   * `worker.deadLetters.warnDepth`.
+   */
+  readonly warnings: readonly string[];
   /** Each connection this process opened; null for one it never needed. */
   readonly connections: {
     readonly publish: ConnectionHealth | null;
@@ -57,11 +62,7 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   }
 
   get results(): RpcResultBackend {
-    this.resultsInstance ??= new RpcResultBackend(
-      this.connections,
-      this.options.connectTimeoutMs,
-      this.options.maxPayloadBytes,
-    );
+    this.resultsInstance ??= new RpcResultBackend(this.connections, this.options.maxPayloadBytes);
     return this.resultsInstance;
   }
 
@@ -109,7 +110,8 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
         }
       }
     }
-    return { ok: problems.length === 0, problems, connections, publisher, worker };
+    const warnings = worker?.warnings ?? [];
+    return { ok: problems.length === 0, problems, warnings, connections, publisher, worker };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,4 +1,5 @@
 import { assertQueueTopology } from '../transport/topology.js';
+import { QueueDeclarationError } from '../errors/queue-declaration.error.js';
 import { DelayScheduler } from '../delays/delay-scheduler.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
@@ -120,9 +121,12 @@ export class TaskPublisher {
     for (const queue of this.options.queues.values()) await this.declareQueue(queue);
   }
 
+  /** @throws QueueDeclarationError when the broker refuses the declaration (a 406, say) */
   private async declareQueue(queue: ResolvedQueue): Promise<void> {
     await this.publisher.ensureTopology(`queue:${queue.name}`, (channel) =>
-      assertQueueTopology(channel, queue),
+      assertQueueTopology(channel, queue).catch((err: unknown) => {
+        throw new QueueDeclarationError(queue.name, err);
+      }),
     );
     this.publisher.markExchangeKnown(queue.exchange);
   }

@@ -3,7 +3,9 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { BrokerUnreachableError } from '../errors/broker-unreachable.error.js';
 import { redactUrl } from '../errors/redact-url.js';
+import { nextWarnedAttempt, shouldWarnReconnect } from './reconnect-warnings.js';
 
 /** What a connection is for; also its name in the broker's connection list. */
 export type ConnectionRole = 'publish' | 'consume';
@@ -23,6 +25,8 @@ export interface ConnectionHealth {
   readonly lastError: string | null;
   /** Connections opened so far: 1 after the first connect, 2 after the first reconnect, ... */
   readonly connects: number;
+  /** Connect attempts that failed since the connection was last open (0 while connected). */
+  readonly failedAttempts: number;
 }
 
 /**
@@ -38,12 +42,22 @@ export class BrokerConnection {
   private since = new Date();
   private lastError: string | null = null;
   private connects = 0;
+  private failedAttempts = 0;
+  private closing: Promise<void> | undefined;
+  /** The configured URLs, redacted: for logs and errors. */
+  private readonly shownUrls: string;
+  /** How long the first connect may take (`connectTimeoutMs`); also each attempt's TCP connect timeout. */
+  readonly connectTimeoutMs: number;
+  private readonly reconnectDelayMs: number;
 
   constructor(
     readonly role: ConnectionRole,
-    options: ResolvedTaskQueueOptions,
+    private readonly options: ResolvedTaskQueueOptions,
   ) {
     this.logger = new Logger(`BrokerConnection(${role})`);
+    this.shownUrls = options.urls.map(redactUrl).join(' or ');
+    this.connectTimeoutMs = options.connectTimeoutMs;
+    this.reconnectDelayMs = options.reconnectDelayMs;
     this.manager = amqp.connect([...options.urls], {
       heartbeatIntervalInSeconds: options.heartbeatSeconds,
       reconnectTimeInSeconds: options.reconnectDelayMs / 1000,
@@ -56,6 +70,7 @@ export class BrokerConnection {
     });
     this.manager.on('connect', ({ url }) => {
       this.connects++;
+      this.failedAttempts = 0;
       this.lastError = null;
       // A new connection starts unblocked: the broker says so again if the alarm is still on.
       this.changed(null);
@@ -70,7 +85,8 @@ export class BrokerConnection {
     });
     this.manager.on('connectFailed', ({ err, url }) => {
       this.lastError = redactText(err.message);
-      this.logger.warn(`Cannot connect to ${describeUrl(url)}: ${this.lastError}`);
+      this.failedAttempts++;
+      this.warnConnectFailed(describeUrl(url));
     });
     this.manager.on('blocked', ({ reason }) => {
       this.changed(reason);
@@ -102,6 +118,7 @@ export class BrokerConnection {
       since: this.since,
       lastError: this.lastError,
       connects: this.connects,
+      failedAttempts: this.failedAttempts,
     };
   }
 
@@ -109,7 +126,10 @@ export class BrokerConnection {
   describeState(): string {
     if (!this.isConnected) {
       const error = this.lastError ? `; last error: ${this.lastError}` : '';
-      return `RabbitMQ has been unreachable for ${Date.now() - this.since.getTime()} ms${error}`;
+      return (
+        `RabbitMQ at ${this.shownUrls} has been unreachable for ${Date.now() - this.since.getTime()} ms` +
+        error
+      );
     }
     if (this.blockedReason !== null) {
       return (
@@ -161,26 +181,54 @@ export class BrokerConnection {
     return this.manager.createChannel(opts);
   }
 
-  /** Resolves once connected; rejects after `timeoutMs` with a message that says how to start a broker. */
-  async waitForConnect(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once connected. Reconnecting goes on in the background either way.
+   * @param timeoutMs how long to wait; `connectTimeoutMs` by default
+   * @throws BrokerUnreachableError after `timeoutMs` (or at once for refused credentials), naming the
+   *   redacted URL, the last connect error and what to check
+   */
+  async waitForConnect(timeoutMs: number = this.connectTimeoutMs): Promise<void> {
     // The manager's connect() waits for the next 'connect' event, which never comes when connected already.
     if (this.manager.isConnected()) return;
     try {
       await this.manager.connect({ timeout: timeoutMs });
     } catch (err: unknown) {
-      const reason = err instanceof Error ? redactText(err.message) : String(err);
-      throw new Error(
-        `Celeriac could not reach RabbitMQ within ${timeoutMs} ms (${reason}). ` +
-          `Check the url option (RABBITMQ_URL) and that the broker runs ('rabbitmq-diagnostics ping').`,
-        { cause: err },
-      );
+      // The manager's own timeout says only "connect timeout"; the last attempt's error says why.
+      const reason =
+        this.lastError ?? (err instanceof Error ? redactText(err.message) : String(err));
+      throw new BrokerUnreachableError(this.options.urls, timeoutMs, reason, { cause: err });
     }
   }
 
-  async close(): Promise<void> {
+  /** The error of a wait for this connection that `timeoutMs` bounded, naming the last connect error. */
+  unreachableError(timeoutMs: number): BrokerUnreachableError {
+    return new BrokerUnreachableError(this.options.urls, timeoutMs, this.lastError);
+  }
+
+  /** Closes the connection; every call resolves when it is closed, not only the first. */
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     await this.manager.close();
     this.changed(null);
     this.listeners.clear();
+  }
+
+  /** A failed connect attempt: warned about at first, then at each doubling, with the count. */
+  private warnConnectFailed(url: string): void {
+    const attempt = this.failedAttempts;
+    if (!shouldWarnReconnect(attempt)) return;
+    const every = `${this.reconnectDelayMs / 1000} s`;
+    const next =
+      attempt < 3 ? '' : `; the next warning comes at attempt ${nextWarnedAttempt(attempt)}`;
+    this.logger.warn(
+      `Cannot connect to ${url} (attempt ${attempt}, unreachable for ` +
+        `${Date.now() - this.since.getTime()} ms): ${this.lastError ?? 'unknown error'}. Retrying every ` +
+        `${every}${next}. Check the url option (RABBITMQ_URL) and that the broker runs.`,
+    );
   }
 
   private changed(blocked: string | null): void {

@@ -1,3 +1,4 @@
+import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import {
   BrokerConnection,
@@ -11,10 +12,19 @@ import {
  */
 export class BrokerConnections {
   private readonly open = new Map<ConnectionRole, BrokerConnection>();
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ResolvedTaskQueueOptions) {}
 
+  /**
+   * The connection for `role`, opened on first use.
+   * @throws IllegalStateError after `close()`: a connection opened then would reconnect for ever, with
+   *   nobody left to close it
+   */
   get(role: ConnectionRole): BrokerConnection {
+    if (this.closing) {
+      throw new IllegalStateError(`Cannot open the ${role} connection: Celeriac has shut down`);
+    }
     let connection = this.open.get(role);
     if (!connection) {
       connection = new BrokerConnection(role, this.options);
@@ -31,7 +41,13 @@ export class BrokerConnections {
     };
   }
 
-  async close(): Promise<void> {
+  /** Closes both; every call resolves when they are closed. */
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
     const all = [...this.open.values()];
     this.open.clear();
     await Promise.all(all.map((c) => c.close()));

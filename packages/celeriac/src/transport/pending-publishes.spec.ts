@@ -136,3 +136,30 @@ describe('PendingPublishes', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('PendingPublishes waiting through an outage', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('drops settled publishes from the waiting queue, keeping it under 2 × pending + 32', () => {
+    const queue = new PendingPublishes<string>(() => undefined);
+    const live: PendingPublish<string>[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      // A cap of 100 pending: the oldest times out while the channel stays down, making room.
+      if (live.length === 100) queue.settle(live.shift()!);
+      const p = pending(`p${i}`, 60_000, []);
+      queue.add(p);
+      queue.wait(p);
+      live.push(p);
+      expect([...queue.retained()].length).toBeLessThanOrEqual(2 * 100 + 32);
+    }
+    const waiting: string[] = [];
+    for (let p = queue.nextWaiting(); p; p = queue.nextWaiting()) waiting.push(p.request);
+    expect(waiting).toEqual(live.map((p) => p.request));
+    queue.dispose();
+  });
+});

@@ -17,6 +17,9 @@ export interface PendingPublish<Request> {
   settled: boolean;
 }
 
+/** Settled entries the waiting queue may hold beyond twice the pending ones before it drops them. */
+const COMPACT_SLACK = 32;
+
 /**
  * The publishes a `Publisher` owes an answer: every one until it settles, in deadline order, with one
  * timer for all of them (a timer per publish was a measurable part of a publish's cost), and a FIFO of
@@ -54,9 +57,16 @@ export class PendingPublishes<Request> {
     return true;
   }
 
-  /** Puts it at the end of the queue of publishes waiting to be written. */
+  /**
+   * Puts it at the end of the queue of publishes waiting to be written. A publish that settles while it
+   * waits (its deadline passed during an outage) stays in the queue until it reaches the front, which
+   * may be never while the channel is down; so once the queue holds more than twice the pending
+   * publishes, the settled ones are dropped. That keeps it below `2 × pending + 32` entries, and costs
+   * each waiting publish O(1) amortised: a compaction follows at least `pending + 32` pushes.
+   */
   wait(publish: PendingPublish<Request>): void {
     this.waiting.push(publish);
+    if (this.waiting.length - this.waitingHead > 2 * this.all.size + COMPACT_SLACK) this.compact();
   }
 
   /** The next unsettled publish waiting to be written, taken off the queue; undefined when none. */
@@ -78,8 +88,28 @@ export class PendingPublishes<Request> {
     else this.waiting.unshift(publish);
   }
 
+  /** Every publish held in memory: the pending ones and those still queued to be written, once each. */
+  *retained(): Generator<PendingPublish<Request>> {
+    yield* this.all;
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const publish = this.waiting[i];
+      if (publish !== undefined && publish.settled) yield publish;
+    }
+  }
+
   dispose(): void {
     this.disarmTimer();
+  }
+
+  /** Drops the settled publishes from the waiting queue, keeping the order of the others. */
+  private compact(): void {
+    const live: PendingPublish<Request>[] = [];
+    for (let i = this.waitingHead; i < this.waiting.length; i++) {
+      const publish = this.waiting[i];
+      if (publish !== undefined && !publish.settled) live.push(publish);
+    }
+    this.waiting = live;
+    this.waitingHead = 0;
   }
 
   private armTimer(at: number): void {

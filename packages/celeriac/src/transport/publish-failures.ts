@@ -39,6 +39,12 @@ export function returnReason(msg: Message): string {
   return fields.replyText ?? 'NO_ROUTE';
 }
 
+/**
+ * True for the error amqplib gives a confirm callback whose channel closed before the confirm (its text
+ * is all there is: no code). test/integration/amqplib-assumptions.int-spec.ts holds the text against the
+ * installed amqplib, as it does `replyText` and the 404 `code` below (`'message nacked'` cannot be provoked
+ * on a healthy broker, so it is not).
+ */
 export function isChannelClosed(err: unknown): boolean {
   return err instanceof Error && /channel closed|connection closed/i.test(err.message);
 }
@@ -68,34 +74,34 @@ export function brokerRefusal(
 }
 
 /**
- * Checks that the exchange of `request` exists. A passive declare of a missing exchange closes its
- * channel, so it runs on a throwaway one, never the shared publishing channel.
- * @throws UnroutableError when it does not exist; PublishError when the check itself failed
+ * Whether `exchange` exists. A passive declare of a missing exchange closes its channel, so it runs on a
+ * throwaway one, never the shared publishing channel.
+ * @throws the channel's error when the check itself failed (the connection closed, say)
  */
-export async function probeExchange(
-  connection: ChannelModel,
-  request: PublishRequest,
-): Promise<void> {
+export async function probeExchange(connection: ChannelModel, exchange: string): Promise<boolean> {
   const probe = await connection.createChannel();
   probe.on('error', () => undefined);
   try {
-    await probe.checkExchange(request.exchange);
+    await probe.checkExchange(exchange);
+    return true;
   } catch (err: unknown) {
-    if ((err as { code?: unknown }).code === NOT_FOUND) {
-      throw new UnroutableError(
-        request.exchange,
-        request.routingKey,
-        'the exchange does not exist',
-      );
-    }
-    throw new PublishError(
-      request.what,
-      `could not check that exchange "${request.exchange}" exists: ${errorMessage(err)}`,
-      { cause: err },
-    );
+    if ((err as { code?: unknown }).code === NOT_FOUND) return false;
+    throw err;
   } finally {
     await probe.close().catch(() => undefined);
   }
+}
+
+/** What a publish to an exchange that does not exist, or whose check failed, rejects with. */
+export function exchangeCheckFailure(request: PublishRequest, err: unknown): Error {
+  if (err === undefined) {
+    return new UnroutableError(request.exchange, request.routingKey, 'the exchange does not exist');
+  }
+  return new PublishError(
+    request.what,
+    `could not check that exchange "${request.exchange}" exists: ${errorMessage(err)}`,
+    { cause: err },
+  );
 }
 
 /**

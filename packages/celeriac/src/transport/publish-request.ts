@@ -47,4 +47,11 @@ export interface PublisherHealth {
   readonly channelOpen: boolean;
   /** Publishes sent again (same content, same task id) after their channel closed before the confirm. */
   readonly republished: number;
+  /**
+   * Publishes held in memory: the pending ones, and settled ones not yet dropped from the queue of those
+   * waiting to be written. At most `2 × maxPending + 32`.
+   */
+  readonly retained: number;
+  /** Message bytes held by `retained`. */
+  readonly retainedBytes: number;
 }

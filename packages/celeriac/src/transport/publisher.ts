@@ -28,7 +28,8 @@ import type {
  *   not on the socket, for at most `publishTimeoutMs`, then rejects with `PublishTimeoutError` saying
  *   which, and whether the message may still arrive;
  * - at most `maxPendingPublishes` publishes wait at once; beyond that `publish` rejects at once with
- *   `PublishBacklogFullError`, so an outage cannot grow memory without bound.
+ *   `PublishBacklogFullError`, and timed-out publishes are let go (`PendingPublishes.wait`), so an outage
+ *   cannot grow memory without bound: at most `2 × maxPendingPublishes + 32` messages are held.
  *
  * amqp-connection-manager owns the channel's life (setup, reconnect); the publishes themselves go straight
  * to the amqplib channel with a confirm callback, because the wrapper's per-message promise, timer and
@@ -48,6 +49,7 @@ export class Publisher {
   private drained: (() => void) | undefined;
   private readonly stopListening: () => void;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private republished = 0;
   /** Publishes interrupted by the current channel close, for one summary log line. */
   private interrupted = 0;
@@ -67,6 +69,8 @@ export class Publisher {
             );
             this.interrupted = 0;
           }
+          // Returns are read by the confirms of their own channel, which all came before it closed.
+          this.returned.clear();
           this.changed();
         },
         changed: () => {
@@ -78,7 +82,7 @@ export class Publisher {
       },
       (channel) => this.topology.replay(channel),
     );
-    this.topology = new PublisherTopology((setup) => this.channel.addSetup(setup));
+    this.topology = new PublisherTopology();
     this.exchanges = new ExchangeChecks({
       isWritable: () => this.channel.writableChannel !== undefined,
       get connection() {
@@ -134,10 +138,15 @@ export class Publisher {
 
   /**
    * Stops taking publishes, fails those still waiting to be written, waits for the confirms of those
-   * already written (each within its own deadline), then closes the channel.
+   * already written (each within its own deadline), then closes the channel. Every call resolves when
+   * that is done, not only the first.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.drainAndClose();
+    return this.closing;
+  }
+
+  private async drainAndClose(): Promise<void> {
     this.closed = true;
     this.channel.stopRecovering();
     this.stopListening();
@@ -163,8 +172,17 @@ export class Publisher {
     return this.pendingPublishes.size;
   }
 
+  /** Not on the publish path: counts what is held, for health checks. */
   health(): PublisherHealth {
+    let retained = 0;
+    let retainedBytes = 0;
+    for (const publish of this.pendingPublishes.retained()) {
+      retained++;
+      retainedBytes += publish.request.message.content.length;
+    }
     return {
+      retained,
+      retainedBytes,
       pending: this.pendingPublishes.size,
       maxPending: this.limits.maxPendingPublishes,
       channelOpen: this.channel.isOpen,
@@ -248,8 +266,14 @@ export class Publisher {
     err: unknown,
   ): void {
     // A confirm for an earlier write of a publish since written again on a newer channel is stale.
-    if (publish.settled || publish.channel !== channel) return;
+    if (publish.channel !== channel) return;
     const { request } = publish;
+    if (publish.settled) {
+      // Timed out before its confirm: drop its return too, or a routed copy sent again with the same id
+      // would read it and reject as unroutable.
+      this.returned.take(publish.exchange, publish.routingKey, request.message.properties);
+      return;
+    }
     const outcome = confirmOutcome({
       err,
       returnReason: this.returned.take(

@@ -125,11 +125,6 @@ export class PublishingChannel {
     return true;
   }
 
-  /** Runs `setup` on the current channel now, and on every later one. */
-  addSetup(setup: TopologySetup): Promise<void> {
-    return this.wrapper.addSetup(setup);
-  }
-
   /** From now on, a channel error no longer makes it reconnect: the publisher is closing. */
   stopRecovering(): void {
     this.stopped = true;

@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { BrokerConnection } from './broker-connection.js';
-import { assertQueueTopology } from './topology.js';
+import { assertQueueTopology, queueDepth } from './topology.js';
+import { deadLetterQueueName, type DeadLetterRetention } from '../options/queue-declarations.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { ResolvedQueue } from '../options/task-queue-options.js';
 import { errorMessage } from '../errors/error-text.js';
+import { QueueDeclarationError } from '../errors/queue-declaration.error.js';
 import { Reattacher } from './reattacher.js';
 
 /**
@@ -72,6 +74,8 @@ export interface QueueConsumerHealth {
 export class QueueConsumer {
   private readonly logger: Logger;
   private channel: Channel | undefined;
+  /** The connection `channel` belongs to: dead-letter checks run on throwaway channels of it. */
+  private channelConnection: ChannelModel | undefined;
   /** One ack batcher per channel; a closed channel's goes with it. */
   private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private consumerTag: string | undefined;
@@ -85,12 +89,18 @@ export class QueueConsumer {
   private lastError: string | null = null;
 
   constructor(
-    connection: BrokerConnection,
+    private readonly connection: BrokerConnection,
     readonly queue: ResolvedQueue,
     private readonly prefetch: number,
     private readonly onDelivery: (delivery: Delivery) => void,
     /** Called whenever `isConsuming` may have changed. */
     private readonly onStateChange: () => void = () => undefined,
+    /**
+     * Retention of `<queue>.dead` when it is declared here for the first time. With it, an existing
+     * dead-letter queue is left as it is, never redeclared: its arguments may be other ones (declared
+     * before retention existed, or with other limits), and RabbitMQ would refuse the declaration (406).
+     */
+    private readonly deadLetterRetention?: DeadLetterRetention,
   ) {
     this.logger = new Logger(`QueueConsumer(${queue.name})`);
     this.reattacher = new Reattacher(connection, (conn) =>
@@ -121,10 +131,12 @@ export class QueueConsumer {
   /**
    * Starts consuming now (if connected) and after every reconnect. Resolves after the first attach;
    * rejects if that fails (a queue declared elsewhere with other arguments, say), and then stops.
+   * @throws BrokerUnreachableError when there is no connection within `connectTimeoutMs`
    */
   async start(): Promise<void> {
+    const ms = this.connection.connectTimeoutMs;
     try {
-      await this.reattacher.start();
+      await this.reattacher.start({ ms, error: () => this.connection.unreachableError(ms) });
     } catch (err: unknown) {
       await this.close();
       throw err;
@@ -164,6 +176,7 @@ export class QueueConsumer {
         return;
       }
       this.channel = channel;
+      this.channelConnection = connection;
       channel.on('error', (err: Error) => {
         this.lastError = err.message;
         this.logger.error(`Channel error: ${err.message}`);
@@ -174,15 +187,24 @@ export class QueueConsumer {
       });
       // Per-consumer prefetch: global QoS does not work on quorum queues.
       await channel.prefetch(this.prefetch);
-      await this.consume(channel);
+      await this.consume(channel, connection);
     } finally {
       this.opening = false;
     }
   }
 
   /** Declares the queue (again: it may have been deleted) and attaches a consumer on `channel`. */
-  private async consume(channel: Channel): Promise<void> {
-    await assertQueueTopology(channel, this.queue, { withDeadLetterQueue: true });
+  private async consume(channel: Channel, connection: ChannelModel): Promise<void> {
+    const retention = this.deadLetterRetention;
+    const keepExisting =
+      retention !== undefined &&
+      (await queueDepth(connection, deadLetterQueueName(this.queue.name))) !== null;
+    await assertQueueTopology(channel, this.queue, {
+      withDeadLetterQueue: !keepExisting,
+      ...(retention ? { deadLetterRetention: retention } : {}),
+    }).catch((err: unknown) => {
+      throw new QueueDeclarationError(this.queue.name, err);
+    });
     if (this.stopped || this.channel !== channel) return;
     const { consumerTag } = await channel.consume(
       this.queue.name,
@@ -234,7 +256,9 @@ export class QueueConsumer {
       `The broker cancelled the consumer of "${this.queue.name}"; declaring the queue again and re-attaching`,
     );
     this.setState('attaching');
-    void this.consume(channel).catch((err: unknown) => {
+    const connection = this.channelConnection;
+    if (!connection) return; // set with `channel`, so never: the close handler would re-attach anyway
+    void this.consume(channel, connection).catch((err: unknown) => {
       // A failed declare closes the channel, whose close handler reopens; make sure it is closed.
       this.lastError = errorMessage(err);
       void channel.close().catch(() => undefined);

@@ -171,3 +171,44 @@ describe('Reattacher', () => {
     expect(attempts).toEqual(['a']);
   });
 });
+
+describe('Reattacher start bound', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('rejects when no connection comes within the bound, and then listens no more', async () => {
+    const source = new FakeSource();
+    const { attempts, attach } = recordingAttach();
+    const reattacher = new Reattacher(source, attach);
+
+    const started = reattacher.start({ ms: 1_000, error: () => new Error('unreachable') });
+    const outcome = started.then(
+      () => 'resolved',
+      (err: unknown) => (err as Error).message,
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    expect(await outcome).toBe('unreachable');
+    expect(source.listening).toBe(false);
+    source.connect('late');
+    expect(attempts).toEqual([]);
+  });
+
+  it('resolves on a connection that comes within the bound', async () => {
+    const source = new FakeSource();
+    const { attach } = recordingAttach();
+    const reattacher = new Reattacher(source, attach);
+
+    const started = reattacher.start({ ms: 1_000, error: () => new Error('unreachable') });
+    await vi.advanceTimersByTimeAsync(500);
+    source.connect('a');
+    await vi.advanceTimersByTimeAsync(1_000);
+
+    await expect(started).resolves.toBeUndefined();
+    expect(source.listening).toBe(true);
+  });
+});

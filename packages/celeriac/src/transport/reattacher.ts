@@ -44,10 +44,14 @@ export class Reattacher<C extends ClosableConnection> {
   /**
    * Attaches now (if connected) and after every reconnect. Resolves after the first attach; if that
    * fails, stops and rejects with its error (the queue cannot be declared, say): nothing is retried.
+   * @param firstConnect - when there is no connection, how long to wait for one before stopping and
+   *   rejecting with `error()`; without it the wait has no bound
    */
-  start(): Promise<void> {
+  start(firstConnect?: { readonly ms: number; readonly error: () => Error }): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      let bound: NodeJS.Timeout | undefined;
       let first: ((err?: unknown) => void) | undefined = (err) => {
+        clearTimeout(bound);
         if (err === undefined) {
           resolve();
         } else {
@@ -55,7 +59,15 @@ export class Reattacher<C extends ClosableConnection> {
           reject(toError(err));
         }
       };
+      if (firstConnect) {
+        bound = setTimeout(() => {
+          const report = first;
+          first = undefined;
+          report?.(firstConnect.error());
+        }, firstConnect.ms);
+      }
       this.stopConnectListener = this.source.onConnect((connection) => {
+        clearTimeout(bound);
         this.current = connection;
         this.failures = 0;
         connection.once('close', () => {

@@ -21,6 +21,11 @@ export class ReturnedMessages {
     );
   }
 
+  /** Forgets every return: the channel they came on is gone. */
+  clear(): void {
+    this.reasons.clear();
+  }
+
   /** The reason the message published to `exchange`/`routingKey` was returned, forgetting it; else undefined. */
   take(
     exchange: string,

@@ -2,10 +2,13 @@
  * The idempotent declarations that create Celeriac's exchanges and queues, run in each channel's setup.
  * The names and arguments themselves come from `options/queue-declarations.ts`.
  */
+import type { ChannelModel } from 'amqplib';
 import {
   bindingKeysOf,
   DEFAULT_EXCHANGE,
+  deadLetterQueueArguments,
   deadLetterQueueName,
+  type DeadLetterRetention,
   QUEUE_ARGUMENTS,
   queueArguments,
   REPLY_QUEUE_EXPIRES_MS,
@@ -53,13 +56,17 @@ const EXCHANGE_OPTIONS: TopologyExchangeOptions = Object.freeze({
  *
  * @param options.withDeadLetterQueue - also declare `<queue>.dead` (durable, same queue type, no
  *   dead-lettering of its own). Default `false`.
+ * @param options.deadLetterRetention - its `x-message-ttl` and `x-max-length`, if any
  * @returns a promise that rejects with the channel's error (for example a 406 when the queue exists with other
  *   arguments); the channel is then closed.
  */
 export async function assertQueueTopology(
   channel: TopologyChannel,
   queue: ResolvedQueue,
-  options: { readonly withDeadLetterQueue?: boolean } = {},
+  options: {
+    readonly withDeadLetterQueue?: boolean;
+    readonly deadLetterRetention?: DeadLetterRetention;
+  } = {},
 ): Promise<void> {
   const named = queue.exchange !== DEFAULT_EXCHANGE;
   if (named) await channel.assertExchange(queue.exchange, queue.exchangeType, EXCHANGE_OPTIONS);
@@ -69,7 +76,7 @@ export async function assertQueueTopology(
       durable: true,
       exclusive: false,
       autoDelete: false,
-      arguments: queue.type === 'quorum' ? { [QUEUE_ARGUMENTS.queueType]: 'quorum' } : {},
+      arguments: deadLetterQueueArguments(queue, options.deadLetterRetention),
     });
   }
   await channel.assertQueue(queue.name, {
@@ -95,3 +102,24 @@ export async function assertReplyQueue(channel: TopologyChannel, name: string): 
     arguments: { [QUEUE_ARGUMENTS.expires]: REPLY_QUEUE_EXPIRES_MS },
   });
 }
+
+/**
+ * Messages ready in `queue`, or null when it does not exist. A passive declare of a missing queue closes
+ * its channel (404), so it runs on a throwaway one.
+ * @throws the channel's error when the check itself failed (the connection closed, say)
+ */
+export async function queueDepth(connection: ChannelModel, queue: string): Promise<number | null> {
+  const channel = await connection.createChannel();
+  channel.on('error', () => undefined);
+  try {
+    return (await channel.checkQueue(queue)).messageCount;
+  } catch (err: unknown) {
+    if ((err as { code?: unknown }).code === NOT_FOUND) return null;
+    throw err;
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+}
+
+/** AMQP reply code of a passive declare of something that does not exist. */
+const NOT_FOUND = 404;

@@ -1,7 +1,7 @@
 import type { ChannelModel } from 'amqplib';
 
 /** The part of a socket the coalescer uses. */
-interface Corkable {
+export interface Corkable {
   cork(): void;
   uncork(): void;
   on(event: 'drain', listener: () => void): unknown;
@@ -75,8 +75,11 @@ export class WriteCoalescer {
   }
 }
 
-/** amqplib's socket: `ChannelModel.connection.stream` (a `net.Socket`, or a `tls.TLSSocket`). */
-function socketOf(connection: ChannelModel | undefined): Corkable | undefined {
+/**
+ * amqplib's socket: `ChannelModel.connection.stream` (a `net.Socket`, or a `tls.TLSSocket`). Undocumented:
+ * test/integration/amqplib-assumptions.int-spec.ts holds it against the installed amqplib.
+ */
+export function socketOf(connection: ChannelModel | undefined): Corkable | undefined {
   const stream = (connection as { connection?: { stream?: Partial<Corkable> } } | undefined)
     ?.connection?.stream;
   if (

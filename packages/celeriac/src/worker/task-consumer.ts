@@ -3,6 +3,8 @@ import type { BrokerConnection } from '../transport/broker-connection.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type { ResolvedQueue, ResolvedWorkerOptions } from '../options/task-queue-options.js';
 import { QueueConsumer } from '../transport/queue-consumer.js';
+import { DeadLetterWatch } from '../transport/dead-letter-watch.js';
+import { deadLetterQueueName } from '../options/queue-declarations.js';
 import type { ConsumerState, WorkerHealth } from '../runtime/worker-health.js';
 import type { TaskRunner } from './task-runner.js';
 import { errorStack } from '../errors/error-text.js';
@@ -21,6 +23,7 @@ export class TaskConsumer {
   private closing: Promise<void> | undefined;
   private lastConsuming = false;
   private lostConsumers = false;
+  private deadLetterWatch: DeadLetterWatch | undefined;
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -50,6 +53,8 @@ export class TaskConsumer {
       consuming: this.isConsuming,
       inFlight: this.inFlight.size,
       queues: this.consumers.map((c) => c.health()),
+      deadLetters: this.deadLetterWatch?.snapshot() ?? [],
+      warnings: this.deadLetterWatch?.warnings() ?? [],
     };
   }
 
@@ -91,10 +96,12 @@ export class TaskConsumer {
         () => {
           this.consumingMayHaveChanged();
         },
+        this.options.deadLetters,
       );
       this.consumers.push(consumer);
       await consumer.start();
     }
+    this.watchDeadLetters();
     this.state = 'running';
     this.consumingMayHaveChanged();
   }
@@ -103,6 +110,19 @@ export class TaskConsumer {
   close(): Promise<void> {
     this.closing ??= this.drainAndClose();
     return this.closing;
+  }
+
+  /** Starts the periodic depth check of the dead-letter queues, unless `warnDepth` is null. */
+  private watchDeadLetters(): void {
+    const { warnDepth, checkIntervalMs } = this.options.deadLetters;
+    if (warnDepth === null) return;
+    this.deadLetterWatch = new DeadLetterWatch(
+      this.connection,
+      this.queues.map((q) => deadLetterQueueName(q.name)),
+      warnDepth,
+      checkIntervalMs,
+    );
+    this.deadLetterWatch.start();
   }
 
   /** Tells listeners while running; from draining on, the worker reports its own shutdown. */
@@ -123,6 +143,7 @@ export class TaskConsumer {
 
   private async drainAndClose(): Promise<void> {
     this.state = 'draining';
+    this.deadLetterWatch?.close();
     // Stop starting tasks first: while basic.cancel makes its round trip a running task may finish, and
     // its slot must not pass to a delivery that was waiting for it.
     this.runner.stopStarting(); //                                     1. give back what has not started
