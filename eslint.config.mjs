@@ -63,6 +63,26 @@ export default tseslint.config(
     },
   },
   {
+    // Apps, suites, the benchmark and the demo contracts use the library as a user does: by its package
+    // name and public entries, never a path into its folder or a file behind the exports map.
+    files: ['apps/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'libs/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@nestjs/*/*'] },
+            { group: ['**/packages/celeriac/**'], message: "Import the library as 'celeriac'." },
+            {
+              group: ['celeriac/*', '!celeriac/testing', '!celeriac/package.json'],
+              message: "Import from 'celeriac' (or 'celeriac/testing'): other paths are internal.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     ...layerRules,
     plugins: { boundaries },
     settings: {
