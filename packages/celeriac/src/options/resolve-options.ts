@@ -6,6 +6,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
+import { resolveResults } from './resolve-results.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -31,6 +32,11 @@ const OPTION_KEYS = {
   delayedDelivery: true,
   delayPrefix: true,
   brokerConsumerTimeoutMs: true,
+  resultBackend: true,
+  resultExpires: true,
+  resultExtended: true,
+  maxTrackedResults: true,
+  resultTimeoutMs: true,
   revocation: true,
   worker: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
@@ -151,6 +157,7 @@ export function resolveOptions(
   });
   const queues = queueTable([...configured, ...missing]);
   const revocation = resolveRevocation(input.revocation ?? {});
+  const results = resolveResults(input);
 
   return Object.freeze({
     urls,
@@ -167,6 +174,7 @@ export function resolveOptions(
     delayedDelivery,
     delayPrefix,
     brokerConsumerTimeoutMs,
+    results,
     revocation,
     worker,
   });
