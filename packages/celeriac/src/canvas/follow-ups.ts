@@ -58,7 +58,7 @@ export function errorCallbacks(done: TaskMessage, ctx: FollowUpContext): FollowU
 }
 
 /** A plain signature, or a `celery.group` / `celery.chain` one expanded into its first messages. */
-function expand(
+export function expand(
   sig: unknown,
   prepend: readonly unknown[],
   ctx: FollowUpContext,
@@ -103,7 +103,7 @@ function membersOf(wire: SignatureWire): SignatureWire[] {
 }
 
 /** Builds one task message from a plain signature, the way Celery's `Signature.apply_async` does. */
-function fromSignature(
+export function fromSignature(
   sig: unknown,
   prepend: readonly unknown[],
   ctx: FollowUpContext,

@@ -139,6 +139,73 @@ export class TaskClient {
   }
 
   /**
+   * Runs the header signatures in parallel, then the body once with the list of their results in header
+   * order (Celery's `chord(header)(body)`). Needs the Redis result backend, which counts finished members;
+   * if a member fails, the body is not run: its result is FAILURE with Celery's `ChordError` and its
+   * `linkError` callbacks run with its id.
+   *
+   * @example
+   * const total = await client.chord([signature('tasks.add', [1, 1]), signature('tasks.add', [2, 2])], signature('tasks.tsum'));
+   * await total.get(); // 6
+   *
+   * @throws InvalidSendOptionsError for an empty header, or with rpc://
+   */
+  async chord<R = unknown>(
+    header: readonly TaskSignature[],
+    body: TaskSignature<R>,
+  ): Promise<AsyncResult<R>> {
+    if (header.length === 0)
+      throw new InvalidSendOptionsError('chord', 'needs at least one header signature');
+    const backend = this.runtime.results;
+    if (backend.kind !== 'redis') {
+      throw new InvalidSendOptionsError(
+        'chord',
+        "needs the Redis result backend (resultBackend: 'redis://…'): rpc:// cannot count header members",
+      );
+    }
+    const replyTo = await this.replyQueue();
+    const groupId = randomUUID();
+    const chord = toWireSignature(body, replyTo, Date.now());
+    // The size goes first: a fast member must find it, or its worker would not know the chord is complete.
+    await backend.setChordSize(groupId, header.length);
+    await Promise.all(
+      header.map((member, groupIndex) =>
+        this.sendOne(
+          member.task,
+          member.args,
+          member.kwargs,
+          { ...member.options, taskId: member.id },
+          { groupId, groupIndex, chord },
+        ),
+      ),
+    );
+    return backend.track<R>(body.id);
+  }
+
+  /** Saves a group's member ids in the result backend (Celery's `GroupResult.save()`); Redis only. */
+  async saveGroup(group: GroupResult): Promise<void> {
+    await this.runtime.results.saveGroup(
+      group.id,
+      group.results.map((r) => r.id),
+    );
+  }
+
+  /** A group saved by any process (Celery's `GroupResult.restore(id)`), or null when none is saved. */
+  async restoreGroup<R = unknown>(groupId: string): Promise<GroupResult<R> | null> {
+    const ids = await this.runtime.results.restoreGroup(groupId);
+    if (ids === null) return null;
+    return new GroupResult<R>(
+      groupId,
+      ids.map((id) => this.runtime.results.track<R>(id)),
+    );
+  }
+
+  /** Deletes a saved group (Celery's `GroupResult.forget()` without its members). */
+  async forgetGroup(groupId: string): Promise<void> {
+    await this.runtime.results.forgetGroup(groupId);
+  }
+
+  /**
    * Revokes tasks by id (Celery's `app.control.revoke`): every worker refuses to start them for
    * `revocation.retentionMs` (3 h by default), including workers that start later or restart, and answers
    * REVOKED (`TaskRevokedError('revoked')`). With `terminate`, a worker running one aborts its `ctx.signal`.
@@ -163,8 +230,9 @@ export class TaskClient {
   }
 
   /**
-   * A handle on a task this client sent, or on a signature it sent as a chain step or callback.
-   * Results come over this process's reply queue, so other processes' tasks never resolve here.
+   * A handle on a task's result by id. With the Redis backend any task id works, whichever process sent
+   * it, and an unknown id is PENDING. With rpc:// only tasks this process sent (or signatures it sent as
+   * chain steps or callbacks) resolve here: results come over this process's reply queue.
    */
   result<R = unknown>(task: string | TaskSignature<R>): AsyncResult<R> {
     return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);

@@ -14,6 +14,7 @@ import { PublishError } from '../errors/publish.error.js';
 import { errorMessage } from '../errors/error-text.js';
 import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
+import type { ChordJoiner } from '../canvas/chord-join.js';
 
 /** Sends a FAILURE for a step that could not be started, to whoever waits on it. */
 export type StepFailureReporter = (
@@ -35,6 +36,8 @@ export class FollowUpPublisher {
     private readonly publisher: TaskPublisher,
     private readonly origin: string,
     private readonly reportStepFailure: StepFailureReporter,
+    /** Null with rpc://, which cannot count chord members. */
+    private readonly chords: ChordJoiner | null = null,
   ) {}
 
   /** Returns the ids of the children published, for the `children` of the SUCCESS result. */
@@ -51,8 +54,35 @@ export class FollowUpPublisher {
     });
   }
 
-  async afterFailure(done: TaskMessage): Promise<string[]> {
-    return this.publishAll(done, () => errorCallbacks(done, this.context(done)));
+  async afterFailure(done: TaskMessage, exception: ExceptionInfo | null = null): Promise<string[]> {
+    const children = await this.publishAll(done, () => errorCallbacks(done, this.context(done)));
+    if (done.embed.chord !== null) await this.afterChordPart(done, 'FAILURE', null, exception);
+    return children;
+  }
+
+  /**
+   * A chord header member finished and its result is stored: count it, and start the body if it was the
+   * last. Without a backend that counts (rpc://) the body cannot run: its caller gets a FAILURE.
+   */
+  async afterChordPart(
+    done: TaskMessage,
+    state: 'SUCCESS' | 'FAILURE',
+    value: unknown,
+    exception: ExceptionInfo | null,
+  ): Promise<void> {
+    if (this.chords === null) {
+      const body = done.embed.chord;
+      await this.refuse(
+        done,
+        new UnsupportedSignatureError(
+          'Cannot join a chord: it needs a result backend that counts (resultBackend: redis://), not rpc://',
+          typeof body?.options.task_id === 'string' ? body.options.task_id : null,
+          typeof body?.options.reply_to === 'string' ? body.options.reply_to : null,
+        ),
+      );
+      return;
+    }
+    await this.chords.memberDone(done, state, value, exception);
   }
 
   private async publishAll(done: TaskMessage, build: () => FollowUp[]): Promise<string[]> {

@@ -26,6 +26,7 @@ import type { TaskContext } from '../task/task-context.js';
 import { TaskConsumer } from './task-consumer.js';
 import { checkedLimits, TaskDeclarations } from './task-declarations.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
+import { chordJoiner, resultStoring } from './result-storing.js';
 import { TaskRunner } from './task-runner.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
@@ -85,6 +86,8 @@ export class TaskQueueServer
         nodeName: worker.nodeName,
         origin: `gen${process.pid}@${hostname()}`,
         revocations,
+        results: resultStoring(this.runtime, this.options),
+        chords: chordJoiner(this.runtime, tasks, `gen${process.pid}@${hostname()}`),
         queueConcurrency: Object.fromEntries(
           Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
         ),
