@@ -56,6 +56,8 @@ export class WorkerProcess {
     ledger: string;
     concurrency: number;
     graceMs?: number;
+    /** More environment for the worker (e.g. `FAULTS_RESULT_BACKEND`). */
+    env?: Readonly<Record<string, string>>;
   }): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
@@ -67,6 +69,7 @@ export class WorkerProcess {
         FAULTS_LEDGER: options.ledger,
         FAULTS_CONCURRENCY: String(options.concurrency),
         FAULTS_GRACE_MS: String(options.graceMs ?? 10_000),
+        ...options.env,
       },
     });
     const worker = new WorkerProcess(child, options.ledger);
