@@ -57,6 +57,11 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     if (this.client.status === 'end') return;
+    // QUIT would wait in the offline queue for a Redis that is away: drop the connection instead.
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     try {
       await this.client.quit();
     } catch {
