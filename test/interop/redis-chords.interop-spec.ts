@@ -47,7 +47,13 @@ describe('Redis results and chords between Python Celery 5.2 and Nest', () => {
       CELERY_QUEUE: nestQueue,
     });
     const byName = new Map(cases.map((c) => [c['case'], c]));
-    for (const name of ['result_by_id', 'chord_sum', 'chord_failure', 'chord_mixed']) {
+    for (const name of [
+      'result_by_id',
+      'chord_sum',
+      'chord_failure',
+      'chain_into_chord',
+      'chord_mixed',
+    ]) {
       expect(byName.get(name)?.['ok'], `${name}: ${JSON.stringify(byName.get(name))}`).toBe(true);
     }
     expect(byName.get('chord_sum')?.['detail']).toEqual({ value: 90 });

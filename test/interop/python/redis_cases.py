@@ -16,7 +16,7 @@ import json
 import sys
 import time
 
-from celery import chord
+from celery import chain, chord
 from celery.exceptions import ChordError
 from celery.result import AsyncResult
 
@@ -57,6 +57,14 @@ def case_chord_failure():
         return 'raised ValueError' in text, {'chord_error': text}
 
 
+def case_chain_into_chord():
+    # The worker that finishes add(1, 1) starts the chord: 2 goes in front of each member's args.
+    result = chain(sig('tasks.add', (1, 1)),
+                   chord([sig('tasks.add', (i,)) for i in range(3)], sig('tasks.tsum'))).apply_async()
+    value = result.get(timeout=TIMEOUT)
+    return value == 9, {'value': value}
+
+
 def case_chord_mixed(mixed_queue):
     header = [sig('tasks.add', (i, i), queue=mixed_queue if i % 2 else None)
               for i in range(10)]
@@ -91,6 +99,7 @@ def main(argv=None):
     run_case('result_by_id', case_result_by_id)
     run_case('chord_sum', case_chord_sum)
     run_case('chord_failure', case_chord_failure)
+    run_case('chain_into_chord', case_chain_into_chord)
     if a.mixed_queue:
         run_case('chord_mixed', lambda: case_chord_mixed(a.mixed_queue))
     app.close()

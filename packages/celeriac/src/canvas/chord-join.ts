@@ -48,7 +48,7 @@ function reprOf(result: unknown): string {
 
 /** Where the joiner stores the body's ChordError and publishes the body or its errbacks. */
 export interface ChordWiring {
-  readonly store: Pick<RedisResultStore, 'joinChordPart' | 'clearChord' | 'save'>;
+  readonly store: Pick<RedisResultStore, 'joinChordPart' | 'clearChord' | 'save' | 'setChordSize'>;
   readonly publish: (followUp: FollowUp) => Promise<void>;
   readonly origin: string;
 }
@@ -63,6 +63,11 @@ export class ChordJoiner {
   private readonly logger = new Logger(ChordJoiner.name);
 
   constructor(private readonly wiring: ChordWiring) {}
+
+  /** Stores a chord's header size (Celery's `set_chord_size`), before its first member is published. */
+  prepare(groupId: string, size: number): Promise<void> {
+    return this.wiring.store.setChordSize(groupId, size);
+  }
 
   /** Called after a member's result was stored (any final state), before its ack. */
   async memberDone(

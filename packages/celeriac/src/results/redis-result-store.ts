@@ -127,6 +127,13 @@ export class RedisResultStore {
     return { state: 'complete', entries };
   }
 
+  /** Celery's `set_chord_size`: the header size in `.s`, with the result expiry. */
+  async setChordSize(groupId: string, size: number): Promise<void> {
+    const key = chordKeys(groupId).size;
+    if (this.expires > 0) await this.redis.client.set(key, String(size), 'EX', this.expires);
+    else await this.redis.client.set(key, String(size));
+  }
+
   /** Deletes a finished chord's join keys, after its body was published. */
   async clearChord(groupId: string): Promise<void> {
     const keys = chordKeys(groupId);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
-  chainNext,
+  chainNextSteps,
   errorCallbacks,
   successCallbacks,
   type FollowUp,
@@ -49,8 +49,7 @@ export class FollowUpPublisher {
     }
     const ctx = this.context(done);
     return this.publishAll(done, () => {
-      const next = chainNext(done, value, ctx);
-      return [...(next ? [next] : []), ...successCallbacks(done, value, ctx)];
+      return [...chainNextSteps(done, value, ctx), ...successCallbacks(done, value, ctx)];
     });
   }
 
@@ -96,6 +95,7 @@ export class FollowUpPublisher {
     const children: string[] = [];
     for (const followUp of followUps) {
       try {
+        if (followUp.chordSize) await this.prepareChord(done, followUp.chordSize);
         await this.publisher.publish(followUp.message, followUp.route);
         children.push(followUp.message.id);
       } catch (err: unknown) {
@@ -105,6 +105,21 @@ export class FollowUpPublisher {
       }
     }
     return children;
+  }
+
+  /** A chord started by this worker: its size goes to Redis before its first member is published. */
+  private async prepareChord(
+    done: TaskMessage,
+    chord: { readonly groupId: string; readonly size: number },
+  ): Promise<void> {
+    if (this.chords === null) {
+      throw new UnsupportedSignatureError(
+        `Cannot start a chord after ${done.task}[${done.id}]: it needs a result backend that counts (resultBackend: redis://), not rpc://`,
+        null,
+        null,
+      );
+    }
+    await this.chords.prepare(chord.groupId, chord.size);
   }
 
   private async refuse(
