@@ -170,6 +170,21 @@ describe('Redis result backend on the real broker and Redis', () => {
     expect(errbackCalls).toContain(body.id);
   });
 
+  it('chord: an expired member is counted as REVOKED and fails the chord instead of hanging it', async () => {
+    const stale = signature('rr.add', [1, 1], {}, { expires: 0.001 });
+    const result = await worker.client.chord(
+      [signature('rr.add', [2, 2]), stale],
+      signature('rr.tsum'),
+    );
+    [stale.id, result.id].forEach(track);
+    const err = await result.get({ timeoutMs: 15_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    expect((err as TaskFailedError).excType).toBe('ChordError');
+    expect(String((err as TaskFailedError).excMessage[0])).toContain(
+      `Dependency ${stale.id} raised`,
+    );
+  });
+
   it('get() without a timeout ends when the client closes', async () => {
     const extra = await startClient({ defaultQueue: queue, resultBackend: REDIS_URL });
     const waiting = extra.client.result(track(randomUUID())).get({ timeoutMs: 0 });

@@ -65,7 +65,7 @@ export class FollowUpPublisher {
    */
   async afterChordPart(
     done: TaskMessage,
-    state: 'SUCCESS' | 'FAILURE',
+    state: 'SUCCESS' | 'FAILURE' | 'REVOKED',
     value: unknown,
     exception: ExceptionInfo | null,
   ): Promise<void> {
@@ -105,6 +105,23 @@ export class FollowUpPublisher {
       }
     }
     return children;
+  }
+
+  /**
+   * A chord member was revoked (or expired) and already acked: Celery counts it too, so the chord fails
+   * with a ChordError instead of waiting for ever. Logged, not thrown: there is no delivery left to requeue.
+   */
+  async afterRevokedChordPart(
+    done: TaskMessage,
+    rejection: { readonly exception: ExceptionInfo },
+  ): Promise<void> {
+    try {
+      await this.afterChordPart(done, 'REVOKED', null, rejection.exception);
+    } catch (err: unknown) {
+      this.logger.error(
+        `Could not count revoked chord member ${done.task}[${done.id}]: ${errorMessage(err)}`,
+      );
+    }
   }
 
   /** A chord started by this worker: its size goes to Redis before its first member is published. */

@@ -281,12 +281,18 @@ export class TaskRunner {
     message: TaskMessage,
     how: 'revoked' | 'terminated' = 'revoked',
   ): Promise<TaskOutcome> {
-    await this.reporter.reject(delivery, revokedRejection(message, how));
+    const rejection = revokedRejection(message, how);
+    await this.reporter.reject(delivery, rejection);
+    if (message.embed.chord !== null)
+      await this.followUps.afterRevokedChordPart(message, rejection);
     return 'revoked';
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    await this.reporter.reject(delivery, expired(message));
+    const rejection = expired(message);
+    await this.reporter.reject(delivery, rejection);
+    if (message.embed.chord !== null)
+      await this.followUps.afterRevokedChordPart(message, rejection);
     return 'revoked';
   }
 
