@@ -12,7 +12,9 @@ import { runPythonJson, startPythonWorker } from './python.js';
 describe('Redis results and chords between Python Celery 5.2 and Nest', () => {
   const nestQueue = uniqueName('interop-redis-nest');
   const pyQueue = uniqueName('interop-redis-py');
-  const env = { CELERY_RESULT_BACKEND: REDIS_URL };
+  // Ten minutes: what a run leaves in the shared Redis (a Python errback's result, a chord's .d set that a
+  // Python worker finished) goes away soon.
+  const env = { CELERY_RESULT_BACKEND: REDIS_URL, CELERY_RESULT_EXPIRES: '600' };
   let worker: TestWorker;
   let python: { stop: () => Promise<void> };
   const redis = redisProbe();
@@ -23,6 +25,7 @@ describe('Redis results and chords between Python Celery 5.2 and Nest', () => {
       {
         defaultQueue: nestQueue,
         resultBackend: REDIS_URL,
+        resultExpires: 600,
         worker: { queues: [nestQueue], concurrency: 10 },
       },
       [InteropTasks],

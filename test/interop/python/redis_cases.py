@@ -23,6 +23,8 @@ from celery.result import AsyncResult
 from tasks import app
 
 TIMEOUT = 30.0
+# Results these cases created, forgotten at the end so the shared Redis keeps nothing of theirs.
+CREATED = []
 
 
 def sig(name, args=(), **options):
@@ -31,6 +33,7 @@ def sig(name, args=(), **options):
 
 def case_result_by_id():
     sent = app.send_task('tasks.add', (20, 22))
+    CREATED.append(sent)
     first = sent.get(timeout=TIMEOUT)
     # A fresh handle, as another process would build it from the id alone.
     again = AsyncResult(sent.id, app=app).get(timeout=TIMEOUT)
@@ -41,6 +44,7 @@ def case_result_by_id():
 
 def case_chord_sum():
     result = chord([sig('tasks.add', (i, i)) for i in range(10)])(sig('tasks.tsum'))
+    CREATED.append(result)
     value = result.get(timeout=TIMEOUT)
     return value == 90, {'value': value}
 
@@ -48,6 +52,7 @@ def case_chord_sum():
 def case_chord_failure():
     body = sig('tasks.tsum', link_error=sig('tasks.record_error'))
     result = chord([sig('tasks.add', (1, 1)), sig('tasks.fail', ('member broke',))])(body)
+    CREATED.append(result)
     # The body's own handle: `result.get()` would re-raise the member's ValueError from its parent first.
     try:
         value = AsyncResult(result.id, app=app).get(timeout=TIMEOUT)
@@ -61,6 +66,7 @@ def case_chain_into_chord():
     # The worker that finishes add(1, 1) starts the chord: 2 goes in front of each member's args.
     result = chain(sig('tasks.add', (1, 1)),
                    chord([sig('tasks.add', (i,)) for i in range(3)], sig('tasks.tsum'))).apply_async()
+    CREATED.append(result)
     value = result.get(timeout=TIMEOUT)
     return value == 9, {'value': value}
 
@@ -68,8 +74,22 @@ def case_chain_into_chord():
 def case_chord_mixed(mixed_queue):
     header = [sig('tasks.add', (i, i), queue=mixed_queue if i % 2 else None)
               for i in range(10)]
-    value = chord(header)(sig('tasks.tsum')).get(timeout=TIMEOUT)
+    result = chord(header)(sig('tasks.tsum'))
+    CREATED.append(result)
+    value = result.get(timeout=TIMEOUT)
     return value == 90, {'value': value}
+
+
+def forget_created():
+    """Deletes each result and its ancestors (a chord's header group, a chain's first step)."""
+    for result in CREATED:
+        node = result
+        while node is not None:
+            try:
+                node.forget()
+            except Exception:
+                pass
+            node = getattr(node, 'parent', None)
 
 
 def run_case(name, fn):
@@ -102,6 +122,7 @@ def main(argv=None):
     run_case('chain_into_chord', case_chain_into_chord)
     if a.mixed_queue:
         run_case('chord_mixed', lambda: case_chord_mixed(a.mixed_queue))
+    forget_created()
     app.close()
     return 0
 

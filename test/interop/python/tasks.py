@@ -56,6 +56,8 @@ app.conf.update(
     broker_url=broker_url(),
     # CELERY_RESULT_BACKEND (e.g. redis://127.0.0.1:6379/14) for the Redis and chord cases.
     result_backend=os.environ.get('CELERY_RESULT_BACKEND', '').strip() or 'rpc://',
+    # Seconds stored results live; the Redis cases shorten it so a run leaves nothing for long.
+    result_expires=int(os.environ.get('CELERY_RESULT_EXPIRES', '').strip() or 86400),
     task_serializer='json',
     result_serializer='json',
     accept_content=['json'],
