@@ -5,6 +5,7 @@ import {
   ResultUnavailableError,
   Task,
   TaskFailedError,
+  chordSignature,
   deadLetterQueueName,
   signature,
 } from '@app/task-queue';
@@ -183,6 +184,18 @@ describe('Redis result backend on the real broker and Redis', () => {
     expect(String((err as TaskFailedError).excMessage[0])).toContain(
       `Dependency ${stale.id} raised`,
     );
+  });
+
+  it("chain into a chord: the worker that finishes the step starts the header with the step's result", async () => {
+    const header = [0, 1, 2].map((i) => signature('rr.add', [i]));
+    const result = await worker.client.chain<number>([
+      signature('rr.add', [1, 1]),
+      chordSignature(header, signature<number>('rr.tsum')),
+    ]);
+    [result.id, ...header.map((s) => s.id)].forEach(track);
+    // tsum([2 + 0, 2 + 1, 2 + 2])
+    await expect(result.get({ timeoutMs: 15_000 })).resolves.toBe(9);
+    await expect(result.parent?.get({ timeoutMs: 1_000 })).resolves.toBe(2);
   });
 
   it('get() without a timeout ends when the client closes', async () => {

@@ -1,4 +1,4 @@
-import { deadLetterQueueName, signature } from '@app/task-queue';
+import { chordSignature, deadLetterQueueName, signature } from '@app/task-queue';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 import { REDIS_URL, deleteKeys, redisProbe } from '../support/redis.js';
@@ -81,6 +81,17 @@ describe('Redis results and chords between Python Celery 5.2 and Nest', () => {
     const result = await worker.client.chord(header, body);
     ids.push(...header.map((s) => s.id), body.id);
     await expect(result.get({ timeoutMs: 20_000 })).resolves.toBe(90);
+  });
+
+  it("a Nest client's chain into a chord runs on Python workers (Celery starts the chord)", async () => {
+    const header = [0, 1, 2].map((i) => signature('tasks.add', [i], {}, { queue: pyQueue }));
+    const body = signature<number>('tasks.tsum', [], {}, { queue: pyQueue });
+    const result = await worker.client.chain<number>([
+      signature('tasks.add', [1, 1], {}, { queue: pyQueue }),
+      chordSignature(header, body),
+    ]);
+    ids.push(result.id, ...header.map((s) => s.id));
+    await expect(result.get({ timeoutMs: 20_000 })).resolves.toBe(9);
   });
 
   it("a Nest client's chord with members on both workers joins once", async () => {

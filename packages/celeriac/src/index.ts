@@ -39,6 +39,8 @@ export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './task/task-ref.js';
 export type { TaskRef } from './task/task-ref.js';
 export { signature } from './canvas/task-signature.js';
+export { chordSignature } from './canvas/chord-signature.js';
+export type { ChordSignature } from './canvas/chord-signature.js';
 export type {
   SendWithLinksOptions,
   SignatureOptions,

@@ -3,6 +3,8 @@ import { decodeTask } from '../message/decode-task.js';
 import type { SignatureWire, TaskMessage } from '../message/task-message.js';
 import { chainNextSteps, type FollowUpContext } from './follow-ups.js';
 import { UnsupportedSignatureError } from '../errors/unsupported-signature.error.js';
+import { chordSignature, toWireChord } from './chord-signature.js';
+import { signature } from './task-signature.js';
 
 const plain = (
   task: string,
@@ -85,5 +87,35 @@ describe('a chord as the next step of a chain', () => {
   it('a plain next step is published as before', () => {
     const done = firstStep([plain('tasks.echo', [], { task_id: 'e' })]);
     expect(chainNextSteps(done, 2, context(done)).map((s) => s.message.args)).toEqual([[2]]);
+  });
+});
+
+describe('toWireChord', () => {
+  it("writes Celery's celery.chord shape, which a worker expands back into the frozen members", () => {
+    const header = [signature('tasks.add', [0]), signature('tasks.add', [1])];
+    const body = signature('tasks.tsum', [], {}, { queue: 'sums' });
+    const chord = chordSignature(header, body);
+    const wire = toWireChord(chord, 'rq', 0);
+    expect(wire).toMatchObject({
+      task: 'celery.chord',
+      subtask_type: 'chord',
+      options: { task_id: chord.groupId },
+      kwargs: {
+        kwargs: {},
+        header: {
+          task: 'celery.group',
+          subtask_type: 'group',
+          options: { task_id: chord.groupId },
+        },
+        body: { task: 'tasks.tsum', options: { task_id: body.id, reply_to: 'rq', queue: 'sums' } },
+      },
+    });
+    expect(chord.id).toBe(body.id);
+    const done = firstStep([wire]);
+    const steps = chainNextSteps(done, 2, context(done));
+    expect(steps.map((s) => s.message.id)).toEqual(header.map((h) => h.id));
+    expect(steps.map((s) => s.message.groupIndex)).toEqual([0, 1]);
+    expect(steps.map((s) => s.message.groupId)).toEqual([chord.groupId, chord.groupId]);
+    expect(steps[0]?.message.embed.chord?.options.task_id).toBe(body.id);
   });
 });

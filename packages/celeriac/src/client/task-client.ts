@@ -8,6 +8,7 @@ import {
   type SendWithLinksOptions,
   type TaskSignature,
 } from '../canvas/task-signature.js';
+import { isChordSignature, toWireChord, type ChordSignature } from '../canvas/chord-signature.js';
 import { toError } from '../errors/error-text.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
@@ -86,20 +87,32 @@ export class TaskClient {
    * Runs signatures one after another, each receiving the previous result as its first argument
    * (Celery's `chain(a, b, c)` / `a | b | c`). The steps after the first travel inside the message; the
    * worker that finishes a step publishes the next. Resolves with the last step's handle; `.parent`
-   * walks back to the first.
+   * walks back to the first. The last step may be a `chordSignature()` (Redis backend): its header gets
+   * the previous result, and the handle is its body's.
    */
-  async chain<R = unknown>(steps: readonly TaskSignature[]): Promise<AsyncResult<R>> {
+  async chain<R = unknown>(
+    steps: readonly (TaskSignature | ChordSignature)[],
+  ): Promise<AsyncResult<R>> {
+    this.checkChordSteps(steps);
     const [first, ...rest] = steps;
-    if (!first) throw new InvalidSendOptionsError('chain', 'needs at least one signature');
-    const replyTo = await this.replyQueueFor(steps);
+    // (A chord first was refused by checkChordSteps; the test narrows the type.)
+    if (!first || isChordSignature(first))
+      throw new InvalidSendOptionsError('chain', 'needs at least one signature');
+    // A chord's own result, options and callbacks are its body's.
+    const results = steps.map((s) => (isChordSignature(s) ? s.body : s));
+    const replyTo = await this.replyQueueFor(results);
     const now = Date.now();
-    const handles = steps.map((s) => this.runtime.results.track(s.id));
+    const handles = results.map((s) => this.runtime.results.track(s.id));
     handles.forEach((handle, i) => {
       const previous = handles[i - 1];
       if (previous) handle.setParent(previous);
     });
-    for (const s of steps.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
-    const chain = rest.map((s) => toWireSignature(s, replyTo, now)).reverse();
+    for (const s of results.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
+    const chain = rest
+      .map((s) =>
+        isChordSignature(s) ? toWireChord(s, replyTo, now) : toWireSignature(s, replyTo, now),
+      )
+      .reverse();
     try {
       await this.sendOne(
         first.task,
@@ -113,6 +126,22 @@ export class TaskClient {
       throw err;
     }
     return handles[handles.length - 1] as AsyncResult<R>;
+  }
+
+  /** A chord may only end a chain (as Celery's worker-side chord start allows), and needs Redis. */
+  private checkChordSteps(steps: readonly (TaskSignature | ChordSignature)[]): void {
+    const at = steps.findIndex(isChordSignature);
+    if (at === -1) return;
+    if (at === 0)
+      throw new InvalidSendOptionsError('chain', 'cannot start with a chord: send it with chord()');
+    if (at !== steps.length - 1)
+      throw new InvalidSendOptionsError('chain', 'a chord can only be the last step');
+    if (this.runtime.results.kind !== 'redis') {
+      throw new InvalidSendOptionsError(
+        'chain',
+        "a chord step needs the Redis result backend (resultBackend: 'redis://…')",
+      );
+    }
   }
 
   /**
