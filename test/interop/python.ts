@@ -46,10 +46,11 @@ export async function runPythonClientCases(
 /** A Python Celery worker on `queue`, started from run_worker.sh; resolves once it logged its ready line. */
 export async function startPythonWorker(
   queue: string,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ child: ChildProcess; stop: () => Promise<void> }> {
   const child = spawn('bash', ['run_worker.sh'], {
     cwd: PYTHON_DIR,
-    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL, PYTHON },
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL, PYTHON, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -89,4 +90,31 @@ export async function startPythonWorker(
     clearTimeout(timer);
   };
   return { child, stop };
+}
+
+/** Runs a Python script of PYTHON_DIR and returns the JSON objects it printed, one per stdout line. */
+export async function runPythonJson(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<Record<string, unknown>[]> {
+  const child = spawn(PYTHON, args, {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, RABBITMQ_URL, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const lines = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  if (lines.length === 0) {
+    throw new Error(
+      `${args.join(' ')} printed nothing (exit ${String(code)}):\n${stderr.slice(-2000)}`,
+    );
+  }
+  return lines;
 }

@@ -20,6 +20,8 @@ export type {
   QueueType,
   DeadLetterOptions,
   ResolvedDeadLetterOptions,
+  ResolvedResultBackend,
+  ResolvedResultOptions,
   ResolvedTaskQueueOptions,
   RevocationOptions,
   RouteTarget,
@@ -66,6 +68,8 @@ export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './task/task-ref.js';
 export type { TaskRef } from './task/task-ref.js';
 export { signature } from './canvas/task-signature.js';
+export { chordSignature } from './canvas/chord-signature.js';
+export type { ChordSignature } from './canvas/chord-signature.js';
 export type {
   SendWithLinksOptions,
   SignatureOptions,
@@ -75,6 +79,7 @@ export { UnsupportedSignatureError } from './errors/unsupported-signature.error.
 export { AsyncResult } from './results/async-result.js';
 export { GroupResult } from './results/group-result.js';
 export type { GetResultOptions } from './results/async-result.js';
+export type { ResultBackend } from './results/result-backend.js';
 export type { ExceptionInfo, TaskState } from './message/result-message.js';
 export type { TaskMessage } from './message/task-message.js';
 
@@ -121,6 +126,8 @@ export { PublishBacklogFullError } from './errors/publish-backlog-full.error.js'
 export { PublishTimeoutError } from './errors/publish-timeout.error.js';
 export type { PublishTimeoutCause } from './errors/publish-timeout.error.js';
 export { ResultTimeoutError } from './errors/result-timeout.error.js';
+export { ResultUnavailableError } from './errors/result-unavailable.error.js';
+export type { ResultUnavailableReason } from './errors/result-unavailable.error.js';
 export { TaskFailedError } from './errors/task-failed.error.js';
 export { TaskRetryError } from './errors/task-retry.error.js';
 export { TaskRevokedError } from './errors/task-revoked.error.js';

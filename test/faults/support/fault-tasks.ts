@@ -33,6 +33,30 @@ export class FaultTasks {
   }
 
   /**
+   * A chord body: records its run like `faults.record` and returns the header results it was given, so
+   * a test can see each member counted once.
+   */
+  @Task({ name: 'faults.collect', params: ['values', 'sleepMs'] })
+  async collect(values: unknown[], sleepMs: number, ctx: TaskContext): Promise<unknown[]> {
+    this.ledger.record({
+      e: 'started',
+      id: ctx.id,
+      t: Date.now(),
+      pid: process.pid,
+      redelivered: ctx.redelivered,
+    });
+    if (sleepMs > 0) await sleep(sleepMs);
+    this.ledger.record({
+      e: 'done',
+      id: ctx.id,
+      t: Date.now(),
+      pid: process.pid,
+      redelivered: ctx.redelivered,
+    });
+    return values;
+  }
+
+  /**
    * Always throws, after recording that it started. Retried twice at once (Celery's autoretry_for), so
    * it runs three times, then fails for good.
    */

@@ -56,7 +56,7 @@ export class WorkerProcess {
     ledger: string;
     concurrency: number;
     graceMs?: number;
-    /** More environment, e.g. the beat schedule of a worker that is also a beat replica. */
+    /** More environment: the beat schedule of a worker that is also a beat replica, `FAULTS_RESULT_BACKEND`. */
     env?: Readonly<Record<string, string>>;
   }): Promise<WorkerProcess> {
     const child = spawn(process.execPath, [MAIN], {

@@ -19,6 +19,8 @@ function env(name: string): string {
       url: env('RABBITMQ_URL'),
       defaultQueue: env('FAULTS_QUEUE'),
       reconnectDelayMs: 500,
+      // The result-backend faults point it at a Redis of their own.
+      resultBackend: process.env['FAULTS_RESULT_BACKEND'] || 'rpc://',
       worker: {
         queues: [env('FAULTS_QUEUE')],
         concurrency: Number(process.env['FAULTS_CONCURRENCY'] ?? 2),

@@ -21,6 +21,12 @@ export class InteropTasks {
     return x + y;
   }
 
+  /** The sum of a list: the body of `chord([tasks.add(i, i) …])(tasks.tsum.s())`. */
+  @Task({ name: 'tasks.tsum', params: ['numbers'] })
+  tsum(numbers: readonly number[]): number {
+    return numbers.reduce((sum, n) => sum + n, 0);
+  }
+
   @Task({ name: 'tasks.echo', params: ['value'] })
   echo(value: unknown): unknown {
     return value;

@@ -54,7 +54,10 @@ QUEUE = os.environ.get('CELERY_QUEUE', '').strip() or 'celery'
 app = Celery('tasks')
 app.conf.update(
     broker_url=broker_url(),
-    result_backend='rpc://',
+    # CELERY_RESULT_BACKEND (e.g. redis://127.0.0.1:6379/14) for the Redis and chord cases.
+    result_backend=os.environ.get('CELERY_RESULT_BACKEND', '').strip() or 'rpc://',
+    # Seconds stored results live; the Redis cases shorten it so a run leaves nothing for long.
+    result_expires=int(os.environ.get('CELERY_RESULT_EXPIRES', '').strip() or 86400),
     task_serializer='json',
     result_serializer='json',
     accept_content=['json'],
@@ -76,6 +79,12 @@ app.conf.update(
 def add(x, y):
     """Return x + y."""
     return x + y
+
+
+@app.task(name='tasks.tsum')
+def tsum(numbers):
+    """Return the sum of a list: the body of the chord cases."""
+    return sum(numbers)
 
 
 @app.task(name='tasks.echo')

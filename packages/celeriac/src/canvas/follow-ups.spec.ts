@@ -131,7 +131,7 @@ describe('follow-ups a worker publishes (checked against what Celery 5.2 workers
     expect(out?.message.expires?.getTime()).toBe(ctx.now + 60_000);
   });
 
-  it('expands a group callback and refuses a chord, naming the step to fail', () => {
+  it('expands a group callback and refuses a malformed chord (no header, no body), naming the step to fail', () => {
     const parent = decoded('task_link');
     const member = {
       task: 'tasks.echo',

@@ -7,6 +7,11 @@ import { UnsupportedSignatureError } from '../errors/unsupported-signature.error
 export interface FollowUp {
   readonly message: TaskMessage;
   readonly route: RouteTarget;
+  /**
+   * Set on the first member of a chord a worker starts (a chord step of a chain, or a chord callback):
+   * the header size to store before any member is published.
+   */
+  readonly chordSize?: { readonly groupId: string; readonly size: number };
 }
 
 /** What building follow-ups needs besides the signature: identity, clock and lineage. */
@@ -58,7 +63,7 @@ export function errorCallbacks(done: TaskMessage, ctx: FollowUpContext): FollowU
 }
 
 /** A plain signature, or a `celery.group` / `celery.chain` one expanded into its first messages. */
-function expand(
+export function expand(
   sig: unknown,
   prepend: readonly unknown[],
   ctx: FollowUpContext,
@@ -79,12 +84,80 @@ function expand(
       if (!first) return [];
       return [fromSignature(first, prepend, ctx, { chain: rest.reverse(), groupId })];
     }
+    case 'chord':
+      return chordMembers(wire, prepend, ctx);
     default:
       throw unsupported(
         wire,
         `a "${wire.subtask_type}" signature needs a result backend that counts (chords are not supported with rpc://)`,
       );
   }
+}
+
+/**
+ * The header members of a `celery.chord` signature (`kwargs.header`: a `celery.group` signature or a list,
+ * `kwargs.body`), each carrying the body and its index, as Celery's `chord.run` sends them. The group id is
+ * the header group's frozen id, as Celery's.
+ */
+function chordMembers(
+  wire: SignatureWire,
+  prepend: readonly unknown[],
+  ctx: FollowUpContext,
+): FollowUp[] {
+  const headerValue: unknown = wire.kwargs['header'];
+  if (
+    !isPlainObject(wire.kwargs['body']) ||
+    !(Array.isArray(headerValue) || isPlainObject(headerValue))
+  )
+    throw unsupported(wire, 'a chord without kwargs.header and kwargs.body');
+  const header = Array.isArray(headerValue)
+    ? headerValue.map(asSignature)
+    : membersOf(asSignature(headerValue));
+  const body = asSignature(wire.kwargs['body']);
+  if (body.subtask_type !== null) throw unsupported(wire, `a "${body.subtask_type}" chord body`);
+  const headerOptions = isPlainObject(headerValue) ? asSignature(headerValue).options : {};
+  const groupId =
+    stringOption(headerOptions, 'task_id') ?? stringOption(wire.options, 'task_id') ?? ctx.newId();
+  const followUps = header.map((member, i) =>
+    fromSignature(
+      {
+        ...member,
+        options: {
+          ...member.options,
+          chord: member.options.chord ?? body,
+          group_index: member.options.group_index ?? i,
+        },
+      },
+      prepend,
+      ctx,
+      { chain: null, groupId },
+    ),
+  );
+  const [first, ...rest] = followUps;
+  if (!first) return [];
+  return [{ ...first, chordSize: { groupId, size: followUps.length } }, ...rest];
+}
+
+/**
+ * The next step of a chain as the messages to publish: one for a plain step, every header member for a
+ * chord step (Celery's `chain(a, chord(header, body))`). A chord step must be the last: Celery moves what
+ * follows it onto the body, which we do not.
+ */
+export function chainNextSteps(
+  done: TaskMessage,
+  value: unknown,
+  ctx: FollowUpContext,
+): FollowUp[] {
+  const chain = done.embed.chain;
+  const next = chain?.[chain.length - 1] as unknown;
+  if (!chain || next === undefined) return [];
+  const wire = asSignature(next);
+  if (wire.subtask_type !== 'chord') {
+    const step = chainNext(done, value, ctx);
+    return step ? [step] : [];
+  }
+  if (chain.length > 1) throw unsupported(wire, 'a chain step after a chord');
+  return chordMembers(wire, [value], ctx);
 }
 
 function membersOf(wire: SignatureWire): SignatureWire[] {
@@ -103,7 +176,7 @@ function membersOf(wire: SignatureWire): SignatureWire[] {
 }
 
 /** Builds one task message from a plain signature, the way Celery's `Signature.apply_async` does. */
-function fromSignature(
+export function fromSignature(
   sig: unknown,
   prepend: readonly unknown[],
   ctx: FollowUpContext,

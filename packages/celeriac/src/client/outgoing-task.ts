@@ -22,7 +22,11 @@ export interface Outgoing {
 export interface Lineage {
   readonly rootId?: string;
   readonly groupId?: string;
+  /** Position in a chord header (Celery sets it for chord members only). */
+  readonly groupIndex?: number;
   readonly chain?: SignatureWire[];
+  /** The chord body, carried by every header member. */
+  readonly chord?: SignatureWire;
 }
 
 /**
@@ -46,7 +50,7 @@ export function outgoingTaskMessage(
     callbacks: callbacks.length > 0 ? callbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
     errbacks: errbacks.length > 0 ? errbacks.map((s) => toWireSignature(s, replyTo, now)) : null,
     chain: lineage.chain ?? null,
-    chord: null,
+    chord: lineage.chord ?? null,
   };
   return {
     id,
@@ -57,7 +61,7 @@ export function outgoingTaskMessage(
     rootId: lineage.rootId ?? id,
     parentId: null,
     groupId: lineage.groupId ?? null,
-    groupIndex: null,
+    groupIndex: lineage.groupIndex ?? null,
     shadow: resolved.shadow,
     eta: resolved.eta,
     expires: resolved.expires,

@@ -8,6 +8,7 @@ import {
   type SendWithLinksOptions,
   type TaskSignature,
 } from '../canvas/task-signature.js';
+import { isChordSignature, toWireChord, type ChordSignature } from '../canvas/chord-signature.js';
 import { toError } from '../errors/error-text.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
@@ -93,20 +94,32 @@ export class TaskClient {
    * Runs signatures one after another, each receiving the previous result as its first argument
    * (Celery's `chain(a, b, c)` / `a | b | c`). The steps after the first travel inside the message; the
    * worker that finishes a step publishes the next. Resolves with the last step's handle; `.parent`
-   * walks back to the first.
+   * walks back to the first. The last step may be a `chordSignature()` (Redis backend): its header gets
+   * the previous result, and the handle is its body's.
    */
-  async chain<R = unknown>(steps: readonly TaskSignature[]): Promise<AsyncResult<R>> {
+  async chain<R = unknown>(
+    steps: readonly (TaskSignature | ChordSignature)[],
+  ): Promise<AsyncResult<R>> {
+    this.checkChordSteps(steps);
     const [first, ...rest] = steps;
-    if (!first) throw new InvalidSendOptionsError('chain', 'needs at least one signature');
-    const replyTo = await this.replyQueueFor(steps);
+    // (A chord first was refused by checkChordSteps; the test narrows the type.)
+    if (!first || isChordSignature(first))
+      throw new InvalidSendOptionsError('chain', 'needs at least one signature');
+    // A chord's own result, options and callbacks are its body's.
+    const results = steps.map((s) => (isChordSignature(s) ? s.body : s));
+    const replyTo = await this.replyQueueFor(results);
     const now = Date.now();
-    const handles = steps.map((s) => this.runtime.results.track(s.id));
+    const handles = results.map((s) => this.runtime.results.track(s.id));
     handles.forEach((handle, i) => {
       const previous = handles[i - 1];
       if (previous) handle.setParent(previous);
     });
-    for (const s of steps.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
-    const chain = rest.map((s) => toWireSignature(s, replyTo, now)).reverse();
+    for (const s of results.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
+    const chain = rest
+      .map((s) =>
+        isChordSignature(s) ? toWireChord(s, replyTo, now) : toWireSignature(s, replyTo, now),
+      )
+      .reverse();
     try {
       await this.sendOne(
         first.task,
@@ -120,6 +133,22 @@ export class TaskClient {
       throw err;
     }
     return handles[handles.length - 1] as AsyncResult<R>;
+  }
+
+  /** A chord may only end a chain (as Celery's worker-side chord start allows), and needs Redis. */
+  private checkChordSteps(steps: readonly (TaskSignature | ChordSignature)[]): void {
+    const at = steps.findIndex(isChordSignature);
+    if (at === -1) return;
+    if (at === 0)
+      throw new InvalidSendOptionsError('chain', 'cannot start with a chord: send it with chord()');
+    if (at !== steps.length - 1)
+      throw new InvalidSendOptionsError('chain', 'a chord can only be the last step');
+    if (this.runtime.results.kind !== 'redis') {
+      throw new InvalidSendOptionsError(
+        'chain',
+        "a chord step needs the Redis result backend (resultBackend: 'redis://…')",
+      );
+    }
   }
 
   /**
@@ -143,6 +172,73 @@ export class TaskClient {
       );
     }
     return new GroupResult(groupId, results);
+  }
+
+  /**
+   * Runs the header signatures in parallel, then the body once with the list of their results in header
+   * order (Celery's `chord(header)(body)`). Needs the Redis result backend, which counts finished members;
+   * if a member fails, the body is not run: its result is FAILURE with Celery's `ChordError` and its
+   * `linkError` callbacks run with its id.
+   *
+   * @example
+   * const total = await client.chord([signature('tasks.add', [1, 1]), signature('tasks.add', [2, 2])], signature('tasks.tsum'));
+   * await total.get(); // 6
+   *
+   * @throws InvalidSendOptionsError for an empty header, or with rpc://
+   */
+  async chord<R = unknown>(
+    header: readonly TaskSignature[],
+    body: TaskSignature<R>,
+  ): Promise<AsyncResult<R>> {
+    if (header.length === 0)
+      throw new InvalidSendOptionsError('chord', 'needs at least one header signature');
+    const backend = this.runtime.results;
+    if (backend.kind !== 'redis') {
+      throw new InvalidSendOptionsError(
+        'chord',
+        "needs the Redis result backend (resultBackend: 'redis://…'): rpc:// cannot count header members",
+      );
+    }
+    const replyTo = await this.replyQueue('chord');
+    const groupId = randomUUID();
+    const chord = toWireSignature(body, replyTo, Date.now());
+    // The size goes first: a fast member must find it, or its worker would not know the chord is complete.
+    await backend.setChordSize(groupId, header.length);
+    await Promise.all(
+      header.map((member, groupIndex) =>
+        this.sendOne(
+          member.task,
+          member.args,
+          member.kwargs,
+          { ...member.options, taskId: member.id },
+          { groupId, groupIndex, chord },
+        ),
+      ),
+    );
+    return backend.track<R>(body.id);
+  }
+
+  /** Saves a group's member ids in the result backend (Celery's `GroupResult.save()`); Redis only. */
+  async saveGroup(group: GroupResult): Promise<void> {
+    await this.runtime.results.saveGroup(
+      group.id,
+      group.results.map((r) => r.id),
+    );
+  }
+
+  /** A group saved by any process (Celery's `GroupResult.restore(id)`), or null when none is saved. */
+  async restoreGroup<R = unknown>(groupId: string): Promise<GroupResult<R> | null> {
+    const ids = await this.runtime.results.restoreGroup(groupId);
+    if (ids === null) return null;
+    return new GroupResult<R>(
+      groupId,
+      ids.map((id) => this.runtime.results.track<R>(id)),
+    );
+  }
+
+  /** Deletes a saved group (Celery's `GroupResult.forget()` without its members). */
+  async forgetGroup(groupId: string): Promise<void> {
+    await this.runtime.results.forgetGroup(groupId);
   }
 
   /**
@@ -171,8 +267,9 @@ export class TaskClient {
   }
 
   /**
-   * A handle on a task this client sent, or on a signature it sent as a chain step or callback.
-   * Results come over this process's reply queue, so other processes' tasks never resolve here.
+   * A handle on a task's result by id. With the Redis backend any task id works, whichever process sent
+   * it, and an unknown id is PENDING. With rpc:// only tasks this process sent (or signatures it sent as
+   * chain steps or callbacks) resolve here: results come over this process's reply queue.
    */
   result<R = unknown>(task: string | TaskSignature<R>): AsyncResult<R> {
     return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);

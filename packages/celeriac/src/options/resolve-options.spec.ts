@@ -64,6 +64,13 @@ describe('resolveOptions', () => {
         delayedDelivery: 'cascade',
         delayPrefix: 'celeriac.delay',
         brokerConsumerTimeoutMs: 1_800_000,
+        results: {
+          backend: { kind: 'rpc' },
+          expires: 86_400,
+          extended: false,
+          maxTracked: 10_000,
+          timeoutMs: 300_000,
+        },
         revocation: {
           retentionMs: 10_800_000,
           stream: 'celeriac.revoked',

@@ -7,6 +7,7 @@ import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
 import { resolveBeatOptions } from './resolve-beat.js';
+import { resolveResults } from './resolve-results.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -32,6 +33,11 @@ const OPTION_KEYS = {
   delayedDelivery: true,
   delayPrefix: true,
   brokerConsumerTimeoutMs: true,
+  resultBackend: true,
+  resultExpires: true,
+  resultExtended: true,
+  maxTrackedResults: true,
+  resultTimeoutMs: true,
   revocation: true,
   worker: true,
   beat: true,
@@ -154,6 +160,7 @@ export function resolveOptions(
   const queues = queueTable([...configured, ...missing]);
   const revocation = resolveRevocation(input.revocation ?? {});
   const beat = resolveBeatOptions(input.beat ?? {});
+  const results = resolveResults(input);
 
   return Object.freeze({
     urls,
@@ -170,6 +177,7 @@ export function resolveOptions(
     delayedDelivery,
     delayPrefix,
     brokerConsumerTimeoutMs,
+    results,
     revocation,
     worker,
     beat,

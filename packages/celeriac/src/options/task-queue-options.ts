@@ -223,6 +223,37 @@ export interface TaskQueueOptions {
    * @defaultValue `1_800_000`
    */
   brokerConsumerTimeoutMs?: number;
+  /**
+   * Where task results go, as Celery's `result_backend`. `'rpc://'`: back over a reply queue of the
+   * process that sent the task (only that process can read them; lost on its restart). `'redis://host:port/db'`
+   * (or `rediss://`): stored in Redis in Celery's own layout, readable by id from any process, Python
+   * included, and needed for chords. Workers and clients must name the same backend.
+   * @defaultValue `'rpc://'`
+   */
+  resultBackend?: string;
+  /**
+   * Seconds a result stays in Redis (Celery's `result_expires`); `0` keeps results until `forget()`.
+   * @defaultValue `86_400` (one day)
+   */
+  resultExpires?: number;
+  /**
+   * Also store the task's name, args, kwargs, worker, retries and queue with its result (Celery's
+   * `result_extended`). Redis backend only.
+   * @defaultValue `false`
+   */
+  resultExtended?: boolean;
+  /**
+   * rpc:// only: how many sent tasks' results this client keeps waiting for. Beyond it the oldest handle is
+   * dropped, and its `get()` rejects with `ResultUnavailableError` instead of waiting for ever.
+   * @defaultValue `10_000`
+   */
+  maxTrackedResults?: number;
+  /**
+   * How long `AsyncResult.get()` waits when the call gives no `timeoutMs`; `0` waits until the result
+   * comes or the client closes.
+   * @defaultValue `300_000` (5 minutes)
+   */
+  resultTimeoutMs?: number;
   /** Task revocation: retention window, stream name, limits. */
   revocation?: RevocationOptions;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
@@ -260,6 +291,11 @@ export const TASK_QUEUE_DEFAULTS = {
   deadLetterMaxLength: 100_000,
   deadLetterWarnDepth: 1_000,
   deadLetterCheckIntervalMs: 60_000,
+  resultBackend: 'rpc://',
+  resultExpires: 86_400,
+  resultExtended: false,
+  maxTrackedResults: 10_000,
+  resultTimeoutMs: 300_000,
 } as const;
 
 /** A queue with every field decided. */
@@ -306,6 +342,20 @@ export interface ResolvedDeadLetterOptions {
   readonly checkIntervalMs: number;
 }
 
+/** Where results go: Celery's `rpc://`, or a Redis server in Celery's key layout. */
+export type ResolvedResultBackend =
+  { readonly kind: 'rpc' } | { readonly kind: 'redis'; readonly url: string };
+
+export interface ResolvedResultOptions {
+  readonly backend: ResolvedResultBackend;
+  /** Seconds; 0 = no expiry. */
+  readonly expires: number;
+  readonly extended: boolean;
+  readonly maxTracked: number;
+  /** The default `get()` timeout; 0 = none. */
+  readonly timeoutMs: number;
+}
+
 export interface ResolvedRevocationOptions {
   readonly retentionMs: number;
   readonly stream: string;
@@ -335,6 +385,7 @@ export interface ResolvedTaskQueueOptions {
   readonly delayedDelivery: DelayedDelivery;
   readonly delayPrefix: string;
   readonly brokerConsumerTimeoutMs: number;
+  readonly results: ResolvedResultOptions;
   readonly revocation: ResolvedRevocationOptions;
   readonly worker: ResolvedWorkerOptions;
   readonly beat: ResolvedBeatOptions;

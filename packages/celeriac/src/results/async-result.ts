@@ -3,20 +3,30 @@ import { TaskFailedError } from '../errors/task-failed.error.js';
 import { ResultTimeoutError } from '../errors/result-timeout.error.js';
 import { TaskRevokedError } from '../errors/task-revoked.error.js';
 import { READY_STATES, type ResultMessage, type TaskState } from '../message/result-message.js';
+import type { ResultSource } from './result-source.js';
 
 export interface GetResultOptions {
-  /** Reject with `ResultTimeoutError` when no final state came within this time. Waits forever if unset. */
+  /**
+   * Reject with `ResultTimeoutError` when no final state came within this time; `0` waits until the
+   * result comes or the client closes.
+   * @defaultValue the `resultTimeoutMs` option (5 minutes unless configured)
+   */
   timeoutMs?: number;
 }
 
+/** Called with null when the final state arrived, or with the error that ends every wait. */
+type Waiter = (err: Error | null) => void;
+
 /**
- * A handle on one task's result, like Celery's `AsyncResult`. Results travel over the rpc:// reply queue
- * of the client that sent the task, so only that client's handles ever see them.
+ * A handle on one task's result, like Celery's `AsyncResult`. With `rpc://` the result is pushed to the
+ * handle over the reply queue of the client that sent the task; with Redis the handle reads the store when
+ * asked (`get()`, `refresh()`), so it works in any process for any task id.
  */
 export class AsyncResult<R = unknown> {
   private currentState: TaskState = 'PENDING';
   private final: ResultMessage | null = null;
-  private readonly waiters = new Set<() => void>();
+  private ended: Error | null = null;
+  private readonly waiters = new Set<Waiter>();
   private parentResult: AsyncResult | null = null;
   /** When the handle started waiting (for the backend's stale-entry sweep). */
   readonly createdAt = Date.now();
@@ -25,6 +35,8 @@ export class AsyncResult<R = unknown> {
     /** Task id. */
     readonly id: string,
     private readonly resultsIgnored = false,
+    private readonly defaultTimeoutMs = 0,
+    private readonly source: ResultSource | null = null,
   ) {}
 
   /** A handle for a task sent with `ignoreResult`: it knows its id, and `get()` refuses to wait. */
@@ -42,7 +54,7 @@ export class AsyncResult<R = unknown> {
     this.parentResult = parent;
   }
 
-  /** Last known state: PENDING until the worker reports. */
+  /** Last known state: PENDING until the worker reports (with Redis: as of the last `refresh()`/`get()`). */
   get state(): TaskState {
     return this.currentState;
   }
@@ -57,14 +69,39 @@ export class AsyncResult<R = unknown> {
     return this.final?.status === 'SUCCESS';
   }
 
-  /** Resolves the task's return value; rejects with `TaskFailedError`, `TaskRevokedError` or `ResultTimeoutError`. */
+  /** Reads the stored state once (Redis); with rpc:// the last state pushed. Unknown ids are PENDING. */
+  async refresh(): Promise<TaskState> {
+    if (this.source && !this.final) {
+      const stored = await this.source.peek(this.id);
+      if (stored) this.settle(stored);
+    }
+    return this.currentState;
+  }
+
+  /**
+   * Deletes the stored result (Celery's `forget()`). With rpc:// nothing is stored: the handle only stops
+   * waiting.
+   */
+  async forget(): Promise<void> {
+    await this.source?.forget(this.id);
+    this.final = null;
+    this.currentState = 'PENDING';
+  }
+
+  /**
+   * Resolves the task's return value; rejects with `TaskFailedError`, `TaskRevokedError`,
+   * `ResultTimeoutError`, or `ResultUnavailableError` (the client closed, Redis unreachable, or an rpc
+   * handle dropped under `maxTrackedResults`).
+   */
   async get(options: GetResultOptions = {}): Promise<R> {
     if (this.resultsIgnored) {
       throw new IllegalStateError(
         `Task ${this.id} was sent with ignoreResult; no result will come back`,
       );
     }
-    const final = this.final ?? (await this.waitForFinal(options.timeoutMs));
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    if (!this.final && this.source) this.settle(await this.source.waitFor(this.id, timeoutMs));
+    const final = this.final ?? (await this.waitForFinal(timeoutMs));
     return this.outcome(final);
   }
 
@@ -74,19 +111,29 @@ export class AsyncResult<R = unknown> {
     this.currentState = message.status;
     if (!READY_STATES.has(message.status)) return;
     this.final = message;
-    for (const wake of this.waiters) wake();
+    for (const wake of this.waiters) wake(null);
     this.waiters.clear();
   }
 
-  private waitForFinal(timeoutMs: number | undefined): Promise<ResultMessage> {
+  /** @internal The backend will not deliver this result: every wait, now and later, rejects with `err`. */
+  abandon(err: Error): void {
+    if (this.final) return;
+    this.ended = err;
+    for (const wake of this.waiters) wake(err);
+    this.waiters.clear();
+  }
+
+  private waitForFinal(timeoutMs: number): Promise<ResultMessage> {
+    if (this.ended) return Promise.reject(this.ended);
     return new Promise<ResultMessage>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const wake = (): void => {
+      const wake: Waiter = (err) => {
         if (timer) clearTimeout(timer);
-        if (this.final) resolve(this.final);
+        if (err) reject(err);
+        else if (this.final) resolve(this.final);
       };
       this.waiters.add(wake);
-      if (timeoutMs !== undefined) {
+      if (timeoutMs > 0) {
         timer = setTimeout(() => {
           this.waiters.delete(wake);
           reject(new ResultTimeoutError(this.id, timeoutMs, this.currentState));

@@ -11,6 +11,8 @@ import { AsyncResult } from './async-result.js';
 import { errorMessage } from '../errors/error-text.js';
 import { ReplyQueueError } from '../errors/reply-queue.error.js';
 import { ChangeSignal } from '../transport/change-signal.js';
+import { ResultUnavailableError } from '../errors/result-unavailable.error.js';
+import type { ResultBackend } from './result-backend.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** How many finished handles stay findable by id. */
@@ -21,9 +23,12 @@ const READY: Promise<void> = Promise.resolve();
  * Celery's `rpc://` result backend, client side: one reply queue per process, named like Python's
  * (a uuid), declared as Celery declares it, consumed without acks. Replies are routed to handles by
  * `task_id`; a handle is tracked from `send()` until its final state arrives, so the map holds only
- * tasks still in flight.
+ * tasks still in flight, and at most `maxTracked` of them: beyond it the oldest handle is dropped and its
+ * `get()` rejects with `ResultUnavailableError` (reason `evicted`) rather than holding memory for a result
+ * nobody may read.
  */
-export class RpcResultBackend {
+export class RpcResultBackend implements ResultBackend {
+  readonly kind = 'rpc';
   private readonly logger = new Logger(RpcResultBackend.name);
   /** Name of this process's reply queue (the `reply_to` of every task it sends). */
   readonly replyQueue = randomUUID();
@@ -46,6 +51,8 @@ export class RpcResultBackend {
   constructor(
     private readonly connections: BrokerConnections,
     private readonly maxPayloadBytes: number,
+    private readonly maxTracked: number = 10_000,
+    private readonly defaultTimeoutMs: number = 0,
   ) {}
 
   /**
@@ -78,9 +85,24 @@ export class RpcResultBackend {
   track<R>(taskId: string): AsyncResult<R> {
     const existing = this.inFlight.get(taskId) ?? this.finished.get(taskId);
     if (existing) return existing as AsyncResult<R>;
-    const handle = new AsyncResult<R>(taskId);
+    if (this.inFlight.size >= this.maxTracked) this.evictOldest();
+    const handle = new AsyncResult<R>(taskId, false, this.defaultTimeoutMs);
     this.inFlight.set(taskId, handle);
     return handle;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.inFlight.entries().next();
+    if (oldest.done) return;
+    const [id, handle] = oldest.value;
+    this.inFlight.delete(id);
+    handle.abandon(
+      new ResultUnavailableError(
+        id,
+        'evicted',
+        `more than maxTrackedResults (${this.maxTracked}) results were awaited at once, and this was the oldest`,
+      ),
+    );
   }
 
   /** Forget a handle, e.g. after its publish failed. */
@@ -94,7 +116,27 @@ export class RpcResultBackend {
     return this.inFlight.size;
   }
 
+  saveGroup(groupId: string): Promise<void> {
+    return Promise.reject(unsupported(groupId, 'saving a group'));
+  }
+
+  restoreGroup(groupId: string): Promise<string[] | null> {
+    return Promise.reject(unsupported(groupId, 'restoring a group'));
+  }
+
+  forgetGroup(groupId: string): Promise<void> {
+    return Promise.reject(unsupported(groupId, 'forgetting a group'));
+  }
+
+  setChordSize(groupId: string): Promise<void> {
+    return Promise.reject(unsupported(groupId, 'a chord'));
+  }
+
   async close(): Promise<void> {
+    for (const [id, handle] of this.inFlight) {
+      handle.abandon(new ResultUnavailableError(id, 'closed', 'the client closed while waiting'));
+    }
+    this.inFlight.clear();
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
     const channel = this.channel;
@@ -174,4 +216,13 @@ export class RpcResultBackend {
       if (!oldest.done) this.finished.delete(oldest.value);
     }
   }
+}
+
+/** rpc:// stores nothing, so what needs a store is refused, as Celery's rpc backend refuses chords. */
+function unsupported(id: string, what: string): ResultUnavailableError {
+  return new ResultUnavailableError(
+    id,
+    'unsupported',
+    `${what} needs a result backend that stores results (resultBackend: 'redis://…'), not rpc://`,
+  );
 }

@@ -7,6 +7,17 @@ import type { ExceptionInfo, TaskState } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { buildDeadLetter, type DeadLetterReason } from '../dead-letters/dead-letter.js';
 import type { Delivery } from '../transport/queue-consumer.js';
+import type { ResultMetaInput } from '../message/result-meta.js';
+import type { RedisResultStore } from './redis-result-store.js';
+
+/** Where a worker with a Redis result backend stores results, and what it stores with them. */
+export interface ResultStoring {
+  readonly store: Pick<RedisResultStore, 'save'>;
+  /** Store name, args, kwargs, worker, retries and queue too (`resultExtended`). */
+  readonly extended: boolean;
+  /** The `worker` of extended results. */
+  readonly nodeName: string;
+}
 
 /** A return value that cannot be encoded as JSON (a BigInt, a cycle): the task's failure, not the broker's. */
 export class ResultEncodeError extends Error {
@@ -41,16 +52,48 @@ export interface DeadLetterNote {
 export class TaskReporter {
   private readonly logger = new Logger(TaskReporter.name);
 
-  constructor(private readonly publisher: Publisher) {}
+  constructor(
+    private readonly publisher: Publisher,
+    /** Null with rpc://: results go to each task's `reply_to` queue. */
+    private readonly storing: ResultStoring | null = null,
+  ) {}
 
-  /** Replies to the task's `reply_to`, if it has one. */
+  /**
+   * Stores the result (Redis backend), or replies to the task's `reply_to` if it has one (rpc://).
+   * @param queue the routing key the task came with, for extended results
+   */
   async reply(
     message: TaskMessage,
     state: TaskState,
     value: unknown,
     failure: ThrownException | null,
     children: readonly string[] = [],
+    queue: string | null = null,
   ): Promise<void> {
+    if (this.storing !== null) {
+      const { extended, nodeName } = this.storing;
+      return this.store({
+        taskId: message.id,
+        status: state,
+        result: value,
+        exception: failure?.info ?? null,
+        traceback: failure?.traceback ?? null,
+        children,
+        groupId: message.groupId,
+        parentId: message.parentId,
+        extended: extended
+          ? {
+              name: message.task,
+              args: message.args,
+              kwargs: message.kwargs,
+              worker: nodeName,
+              retries: message.retries,
+              queue,
+            }
+          : null,
+        now: new Date(),
+      });
+    }
     if (!message.replyTo) return;
     await this.sendResult(
       message.replyTo,
@@ -73,6 +116,20 @@ export class TaskReporter {
     failure: ThrownException | null,
     children: readonly string[] = [],
   ): Promise<void> {
+    if (this.storing !== null) {
+      return this.store({
+        taskId,
+        status: state,
+        result: value,
+        exception: failure?.info ?? null,
+        traceback: failure?.traceback ?? null,
+        children,
+        groupId: null,
+        parentId: null,
+        extended: null,
+        now: new Date(),
+      });
+    }
     let encoded;
     try {
       encoded = encodeResult(
@@ -98,6 +155,17 @@ export class TaskReporter {
       mandatory: false,
       what: `the ${state} result of task ${taskId}`,
     });
+  }
+
+  private async store(input: ResultMetaInput): Promise<void> {
+    let save: Promise<void>;
+    try {
+      save = this.storing?.store.save(input) ?? Promise.resolve();
+    } catch (err: unknown) {
+      // Encoding happens before anything reaches Redis: the task's failure, as with rpc://.
+      throw new ResultEncodeError(errorMessage(err));
+    }
+    await save;
   }
 
   /** Publishes a copy of the delivery to its queue's dead-letter queue and waits for the confirm. */
@@ -129,11 +197,19 @@ export class TaskReporter {
         (r.taskId ? ` [task ${r.task ?? '?'} id ${r.taskId}]` : ''),
     );
     try {
-      if (r.taskId && r.replyTo) {
-        await this.sendResult(r.replyTo, r.correlationId ?? r.taskId, r.taskId, r.state, null, {
-          info: r.exception,
-          traceback: null,
-        });
+      // A stored result needs no reply_to: anyone may read it by id.
+      if (r.taskId && (r.replyTo || this.storing !== null)) {
+        await this.sendResult(
+          r.replyTo ?? '',
+          r.correlationId ?? r.taskId,
+          r.taskId,
+          r.state,
+          null,
+          {
+            info: r.exception,
+            traceback: null,
+          },
+        );
       }
       await this.deadLetter(delivery, r);
       delivery.ack();

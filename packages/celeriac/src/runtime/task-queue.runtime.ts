@@ -5,6 +5,10 @@ import { Publisher } from '../transport/publisher.js';
 import type { PublisherHealth } from '../transport/publish-request.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { RpcResultBackend } from '../results/rpc-result-backend.js';
+import type { ResultBackend } from '../results/result-backend.js';
+import { RedisConnection } from '../results/redis-connection.js';
+import { RedisResultBackend } from '../results/redis-result-backend.js';
+import { RedisResultStore } from '../results/redis-result-store.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import type { WorkerHealth } from './worker-health.js';
 
@@ -46,7 +50,9 @@ export interface WorkerHealthSource {
 export class TaskQueueRuntime implements OnApplicationShutdown {
   readonly connections: BrokerConnections;
   private publisherInstance: Publisher | undefined;
-  private resultsInstance: RpcResultBackend | undefined;
+  private resultsInstance: ResultBackend | undefined;
+  private storeInstance: RedisResultStore | null | undefined;
+  private readonly redisConnections: RedisConnection[] = [];
   private worker: WorkerHealthSource | undefined;
 
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions) {
@@ -61,9 +67,52 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
     return this.publisherInstance;
   }
 
-  get results(): RpcResultBackend {
-    this.resultsInstance ??= new RpcResultBackend(this.connections, this.options.maxPayloadBytes);
+  /** The client side of the configured result backend (`resultBackend`). */
+  get results(): ResultBackend {
+    this.resultsInstance ??= this.createResultBackend();
     return this.resultsInstance;
+  }
+
+  /**
+   * Where a worker stores results: the Redis store, or null with rpc:// (results then go to each task's
+   * `reply_to` queue).
+   */
+  get resultStore(): RedisResultStore | null {
+    if (this.storeInstance === undefined) {
+      const backend = this.options.results.backend;
+      this.storeInstance =
+        backend.kind === 'redis'
+          ? new RedisResultStore(this.redis(backend.url, 'results'), this.options.results.expires)
+          : null;
+    }
+    return this.storeInstance;
+  }
+
+  private createResultBackend(): ResultBackend {
+    const { backend, expires, maxTracked, timeoutMs } = this.options.results;
+    if (backend.kind === 'redis') {
+      return new RedisResultBackend(
+        this.redis(backend.url, 'results'),
+        this.redis(backend.url, 'subscriber'),
+        expires,
+        timeoutMs,
+      );
+    }
+    return new RpcResultBackend(
+      this.connections,
+      this.options.maxPayloadBytes,
+      maxTracked,
+      timeoutMs,
+    );
+  }
+
+  /** One connection per role, shared by the backend and the store of this process. */
+  private redis(url: string, role: string): RedisConnection {
+    const existing = this.redisConnections.find((c) => c.role === role);
+    if (existing) return existing;
+    const connection = new RedisConnection(url, role);
+    this.redisConnections.push(connection);
+    return connection;
   }
 
   /** Called by `TaskQueueServer` when it listens, so `health()` covers the worker too. */
@@ -116,6 +165,7 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.resultsInstance?.close();
+    await Promise.all(this.redisConnections.map((c) => c.close()));
     await this.publisherInstance?.close();
     await this.connections.close();
   }

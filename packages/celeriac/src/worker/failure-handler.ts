@@ -87,8 +87,9 @@ export class FailureHandler {
       failure.traceback ?? undefined,
     );
     try {
-      await this.reporter.reply(message, 'FAILURE', null, failure);
-      await this.followUps.afterFailure(message);
+      const queue = delivery.message.fields.routingKey;
+      await this.reporter.reply(message, 'FAILURE', null, failure, [], queue);
+      await this.followUps.afterFailure(message, failure.info);
       await this.reporter.deadLetter(delivery, {
         reason: 'task-failed',
         detail: summary,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import {
-  chainNext,
+  chainNextSteps,
   errorCallbacks,
   successCallbacks,
   type FollowUp,
@@ -14,6 +14,7 @@ import { PublishError } from '../errors/publish.error.js';
 import { errorMessage } from '../errors/error-text.js';
 import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
+import type { ChordJoiner } from '../canvas/chord-join.js';
 
 /** Sends a FAILURE for a step that could not be started, to whoever waits on it. */
 export type StepFailureReporter = (
@@ -35,6 +36,8 @@ export class FollowUpPublisher {
     private readonly publisher: TaskPublisher,
     private readonly origin: string,
     private readonly reportStepFailure: StepFailureReporter,
+    /** Null with rpc://, which cannot count chord members. */
+    private readonly chords: ChordJoiner | null = null,
   ) {}
 
   /** Returns the ids of the children published, for the `children` of the SUCCESS result. */
@@ -46,13 +49,39 @@ export class FollowUpPublisher {
     }
     const ctx = this.context(done);
     return this.publishAll(done, () => {
-      const next = chainNext(done, value, ctx);
-      return [...(next ? [next] : []), ...successCallbacks(done, value, ctx)];
+      return [...chainNextSteps(done, value, ctx), ...successCallbacks(done, value, ctx)];
     });
   }
 
-  async afterFailure(done: TaskMessage): Promise<string[]> {
-    return this.publishAll(done, () => errorCallbacks(done, this.context(done)));
+  async afterFailure(done: TaskMessage, exception: ExceptionInfo | null = null): Promise<string[]> {
+    const children = await this.publishAll(done, () => errorCallbacks(done, this.context(done)));
+    if (done.embed.chord !== null) await this.afterChordPart(done, 'FAILURE', null, exception);
+    return children;
+  }
+
+  /**
+   * A chord header member finished and its result is stored: count it, and start the body if it was the
+   * last. Without a backend that counts (rpc://) the body cannot run: its caller gets a FAILURE.
+   */
+  async afterChordPart(
+    done: TaskMessage,
+    state: 'SUCCESS' | 'FAILURE' | 'REVOKED',
+    value: unknown,
+    exception: ExceptionInfo | null,
+  ): Promise<void> {
+    if (this.chords === null) {
+      const body = done.embed.chord;
+      await this.refuse(
+        done,
+        new UnsupportedSignatureError(
+          'Cannot join a chord: it needs a result backend that counts (resultBackend: redis://), not rpc://',
+          typeof body?.options.task_id === 'string' ? body.options.task_id : null,
+          typeof body?.options.reply_to === 'string' ? body.options.reply_to : null,
+        ),
+      );
+      return;
+    }
+    await this.chords.memberDone(done, state, value, exception);
   }
 
   private async publishAll(done: TaskMessage, build: () => FollowUp[]): Promise<string[]> {
@@ -66,6 +95,7 @@ export class FollowUpPublisher {
     const children: string[] = [];
     for (const followUp of followUps) {
       try {
+        if (followUp.chordSize) await this.prepareChord(done, followUp.chordSize);
         await this.publisher.publish(followUp.message, followUp.route);
         children.push(followUp.message.id);
       } catch (err: unknown) {
@@ -75,6 +105,38 @@ export class FollowUpPublisher {
       }
     }
     return children;
+  }
+
+  /**
+   * A chord member was revoked (or expired) and already acked: Celery counts it too, so the chord fails
+   * with a ChordError instead of waiting for ever. Logged, not thrown: there is no delivery left to requeue.
+   */
+  async afterRevokedChordPart(
+    done: TaskMessage,
+    rejection: { readonly exception: ExceptionInfo },
+  ): Promise<void> {
+    try {
+      await this.afterChordPart(done, 'REVOKED', null, rejection.exception);
+    } catch (err: unknown) {
+      this.logger.error(
+        `Could not count revoked chord member ${done.task}[${done.id}]: ${errorMessage(err)}`,
+      );
+    }
+  }
+
+  /** A chord started by this worker: its size goes to Redis before its first member is published. */
+  private async prepareChord(
+    done: TaskMessage,
+    chord: { readonly groupId: string; readonly size: number },
+  ): Promise<void> {
+    if (this.chords === null) {
+      throw new UnsupportedSignatureError(
+        `Cannot start a chord after ${done.task}[${done.id}]: it needs a result backend that counts (resultBackend: redis://), not rpc://`,
+        null,
+        null,
+      );
+    }
+    await this.chords.prepare(chord.groupId, chord.size);
   }
 
   private async refuse(

@@ -28,6 +28,7 @@ import type { TaskContext } from '../task/task-context.js';
 import { TaskConsumer } from './task-consumer.js';
 import { checkedLimits, TaskDeclarations } from './task-declarations.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
+import { chordJoiner, resultStoring } from './result-storing.js';
 import { TaskRunner } from './task-runner.js';
 import { noTasksWarning, stopStartedParts } from './failed-start.js';
 import { errorStack, toError } from '../errors/error-text.js';
@@ -94,6 +95,8 @@ export class TaskQueueServer
         // A hold outlasting the broker's consumer_timeout would get its channel closed (eta-requeue.ts).
         maxHoldMs: Math.floor(this.options.brokerConsumerTimeoutMs / 2),
         revocations,
+        results: resultStoring(this.runtime, this.options),
+        chords: chordJoiner(this.runtime, tasks, `gen${process.pid}@${hostname()}`),
         queueConcurrency: Object.fromEntries(
           Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
         ),

@@ -17,7 +17,8 @@ import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { TaskContext } from '../task/task-context.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
-import { ResultEncodeError, TaskReporter } from '../results/task-reporter.js';
+import type { ChordJoiner } from '../canvas/chord-join.js';
+import { ResultEncodeError, TaskReporter, type ResultStoring } from '../results/task-reporter.js';
 import { afterHold, onArrival } from './admission.js';
 import { requeueUntilDue } from './eta-requeue.js';
 import { deferToDelayCascade } from './eta-deferral.js';
@@ -44,6 +45,10 @@ export interface TaskRunnerOptions {
    * broker's `consumer_timeout`, which closes the channel of a delivery unacked for longer.
    */
   readonly maxHoldMs: number;
+  /** Set with a Redis result backend: results are stored there instead of sent to `reply_to`. */
+  readonly results?: ResultStoring | null;
+  /** Set with a Redis result backend: joins chord header members. */
+  readonly chords?: ChordJoiner | null;
 }
 
 /**
@@ -74,12 +79,16 @@ export class TaskRunner {
       options.queueConcurrency ?? {},
       (task) => dispatcher.limitsOf(task).ratePerSecond,
     );
-    this.reporter = new TaskReporter(publisher);
-    this.followUps = new FollowUpPublisher(tasks, options.origin, (taskId, replyTo, exception) =>
-      this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
-        info: exception,
-        traceback: null,
-      }),
+    this.reporter = new TaskReporter(publisher, options.results ?? null);
+    this.followUps = new FollowUpPublisher(
+      tasks,
+      options.origin,
+      (taskId, replyTo, exception) =>
+        this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
+          info: exception,
+          traceback: null,
+        }),
+      options.chords ?? null,
     );
     this.failures = new FailureHandler(this.reporter, this.followUps, {
       tasks,
@@ -257,7 +266,14 @@ export class TaskRunner {
     try {
       // Follow-ups go out before the result, as in Celery, so the result can name them as children.
       const children = await this.followUps.afterSuccess(message, value);
-      if (wantsResult) await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children);
+      if (wantsResult) {
+        const queue = delivery.message.fields.routingKey;
+        await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children, queue);
+      }
+      // A chord header member counts after its result is stored, as in Celery, and before its ack.
+      if (message.embed.chord !== null) {
+        await this.followUps.afterChordPart(message, 'SUCCESS', value ?? null, null);
+      }
       // Guarded: the hot path should not build a string per task that no logger prints.
       if (Logger.isLevelEnabled('debug'))
         this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
@@ -284,12 +300,18 @@ export class TaskRunner {
     message: TaskMessage,
     how: 'revoked' | 'terminated' = 'revoked',
   ): Promise<TaskOutcome> {
-    await this.reporter.reject(delivery, revokedRejection(message, how));
+    const rejection = revokedRejection(message, how);
+    await this.reporter.reject(delivery, rejection);
+    if (message.embed.chord !== null)
+      await this.followUps.afterRevokedChordPart(message, rejection);
     return 'revoked';
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    await this.reporter.reject(delivery, expired(message));
+    const rejection = expired(message);
+    await this.reporter.reject(delivery, rejection);
+    if (message.embed.chord !== null)
+      await this.followUps.afterRevokedChordPart(message, rejection);
     return 'revoked';
   }
 
