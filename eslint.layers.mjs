@@ -19,6 +19,8 @@ export const LAYERS = [
       'decorators',
       'discovery',
       'pool',
+      'events',
+      'control',
     ],
   },
   { layer: 'runtime', siblings: 'isolated', folders: ['runtime'] },

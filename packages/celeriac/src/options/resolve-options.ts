@@ -6,6 +6,7 @@ import { describeValue } from '../errors/describe-value.js';
 import { checkKnownKeys } from './known-keys.js';
 import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
+import { resolveEvents } from './resolve-events.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -32,6 +33,7 @@ const OPTION_KEYS = {
   delayPrefix: true,
   brokerConsumerTimeoutMs: true,
   revocation: true,
+  events: true,
   worker: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
 
@@ -151,6 +153,7 @@ export function resolveOptions(
   });
   const queues = queueTable([...configured, ...missing]);
   const revocation = resolveRevocation(input.revocation ?? {});
+  const events = resolveEvents(input.events ?? {});
 
   return Object.freeze({
     urls,
@@ -168,6 +171,7 @@ export function resolveOptions(
     delayPrefix,
     brokerConsumerTimeoutMs,
     revocation,
+    events,
     worker,
   });
 }
