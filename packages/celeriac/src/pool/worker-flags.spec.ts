@@ -13,6 +13,7 @@ const NONE: WorkerFlags = {
   maxMemoryPerChildKiB: null,
   nodeName: null,
   shutdownGraceMs: null,
+  taskEvents: false,
 };
 
 function usageError(argv: readonly string[]): string {
@@ -40,6 +41,11 @@ describe('parseWorkerFlags', () => {
       pool: 'processes',
       nodeName: 'w1@box.example.com',
     });
+  });
+
+  it("reads Celery's -E (task events), short and long", () => {
+    expect(parseWorkerFlags(['-E'], ENV)).toEqual({ ...NONE, taskEvents: true });
+    expect(parseWorkerFlags(['--task-events'], ENV)).toEqual({ ...NONE, taskEvents: true });
   });
 
   it('reads the long flags, with = or a separate value', () => {
@@ -71,6 +77,7 @@ describe('parseWorkerFlags', () => {
       maxMemoryPerChildKiB: 204_800,
       nodeName: 'w2@box',
       shutdownGraceMs: 0,
+      taskEvents: false,
     });
   });
 

@@ -36,6 +36,8 @@ export interface WorkerFlags {
   readonly nodeName: string | null;
   /** `--shutdown-grace-ms` */
   readonly shutdownGraceMs: number | null;
+  /** `-E`/`--task-events`: send task events (Celery's `-E`). */
+  readonly taskEvents: boolean;
 }
 
 /** Where the worker runs, for `-n` expansions. */
@@ -67,6 +69,7 @@ const OPTIONS = {
   'max-memory-per-child': { type: 'string', multiple: true },
   hostname: { type: 'string', short: 'n', multiple: true },
   'shutdown-grace-ms': { type: 'string', multiple: true },
+  'task-events': { type: 'boolean', short: 'E' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -93,11 +96,14 @@ Runs a Celeriac worker. Flags win over the worker options given to TaskQueueModu
                                    %n the host name without its domain, %d the domain
       --shutdown-grace-ms <ms>     how long a warm shutdown (SIGTERM) lets running tasks finish
                                    (default: worker.shutdownGraceMs, 10000)
+  -E, --task-events                send task events (task-received, -started, -succeeded, ...)
+                                   for celery events, Flower and celeriac events
   -h, --help                       print this help
 
 Examples:
   node dist/apps/worker/apps/worker/src/main.js -Q celery,hipri -c 50
   node dist/apps/worker/apps/worker/src/main.js -P processes -c 4 --max-tasks-per-child 1000
+  node dist/apps/worker/apps/worker/src/main.js -E
 `;
 
 /**
@@ -174,6 +180,7 @@ export function parseWorkerFlags(
     nodeName:
       hostname === null ? null : expandNodeName(hostname, env ?? { hostname: osHostname() }),
     shutdownGraceMs: integer('--shutdown-grace-ms', values['shutdown-grace-ms'], 0, MAX_TIMER_MS),
+    taskEvents: values['task-events'] === true,
   };
 }
 

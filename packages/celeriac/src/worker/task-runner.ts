@@ -12,8 +12,10 @@ import { callWithTimeLimits, type CallOutcome, type TimeLimitsMs } from './time-
 import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import { TaskAbort } from '../task/task-abort.js';
+import type { TaskAbort } from '../task/task-abort.js';
 import { TaskContext } from '../task/task-context.js';
+import type { TaskEvents } from '../events/task-events.js';
+import { RunningTask, type WaitingTask } from './running-task.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 import { ResultEncodeError, TaskReporter } from '../results/task-reporter.js';
@@ -37,6 +39,8 @@ export interface TaskRunnerOptions {
   readonly onAbandoned?: (task: string) => void;
   /** Queues with a lane of their own (`worker.queueLimits`): name → their concurrency. */
   readonly queueConcurrency?: Readonly<Record<string, number>>;
+  /** Celery task events; asked `enabled` before each, so they cost nothing while off. */
+  readonly events?: TaskEvents;
 }
 
 /**
@@ -48,7 +52,14 @@ export interface TaskRunnerOptions {
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
   private readonly slots: TaskSlots;
-  private readonly running = new Map<string, TaskAbort>();
+  private readonly running = new Map<string, RunningTask>();
+  /** Held for their eta (`inspect scheduled`). Only tasks with an eta pass through here. */
+  private readonly scheduled = new Map<string, WaitingTask>();
+  /** Waiting for a slot or their rate limit (`inspect reserved`); filled only when they have to wait. */
+  private readonly reserved = new Map<string, WaitingTask>();
+  /** Tasks finished since start, by name (`inspect stats`, heartbeats). */
+  private readonly totals = new Map<string, number>();
+  private processed = 0;
   private readonly holds = new EtaHolds();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
@@ -86,6 +97,22 @@ export class TaskRunner {
     return this.running.size;
   }
 
+  /** Tasks finished (succeeded, failed, retried) since the worker started. */
+  get processedCount(): number {
+    return this.processed;
+  }
+
+  /** What `inspect active`, `reserved`, `scheduled` and `stats` report: live views, not copies. */
+  get work(): {
+    readonly running: ReadonlyMap<string, RunningTask>;
+    readonly reserved: ReadonlyMap<string, WaitingTask>;
+    readonly scheduled: ReadonlyMap<string, WaitingTask>;
+    readonly totals: ReadonlyMap<string, number>;
+  } {
+    const { running, reserved, scheduled, totals } = this;
+    return { running, reserved, scheduled, totals };
+  }
+
   /** Runs one delivery through the pipeline, then reports its outcome (straight, without a pair per task). */
   async handle(delivery: Delivery): Promise<void> {
     const decoded = decodeTask(delivery.message, { maxPayloadBytes: this.options.maxPayloadBytes });
@@ -96,6 +123,18 @@ export class TaskRunner {
     }
     const message = decoded.message;
     this.onOutcome(await this.admit(delivery, message), message.task);
+  }
+
+  /** The task's rate limit changed (`rate_limit` command): its next task waits at the new rate. */
+  rateLimitChanged(task: string): void {
+    this.slots.rateLimitChanged(task);
+  }
+
+  /** Grows or shrinks the shared pool by `delta` slots; returns its new size. */
+  resizePool(delta: number): number {
+    const pool = this.slots.sharedPool;
+    pool.resize(pool.size + delta);
+    return pool.size;
   }
 
   /** Stop starting tasks: deliveries waiting for an eta or a slot go back to the queue. */
@@ -126,10 +165,14 @@ export class TaskRunner {
       delays !== null,
       Date.now(),
     );
+    const events = this.options.events;
     if (arrival === 'unknown-task') {
+      // Celery reports a task nobody registered as failed with NotRegistered.
+      if (events?.enabled) events.unknownTask(message.id, message.task);
       await this.reporter.reject(delivery, unknownTask(message, this.options.nodeName));
       return 'rejected';
     }
+    if (events?.enabled) events.received(message);
     if (arrival === 'expired') return this.revokeExpired(delivery, message);
     // Awaited only when the gate has to wait (a re-sync): an await per check costs a promise and a turn.
     const revoked = this.options.revocations?.isRevoked(message.id);
@@ -140,7 +183,9 @@ export class TaskRunner {
       return deferToDelayCascade(delivery, message, delays, this.reporter);
     }
     if (arrival === 'hold' && message.eta) {
+      this.scheduled.set(message.id, { message, delivery });
       const reached = await this.holds.until(message.eta.getTime());
+      this.scheduled.delete(message.id);
       const held = afterHold(reached, message.expires, Date.now());
       if (held === 'give-back') return this.giveBack(delivery);
       if (held === 'expired') return this.revokeExpired(delivery, message);
@@ -149,16 +194,21 @@ export class TaskRunner {
     // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
     const rate = this.slots.rateLimiterOf(message.task);
     const slots = this.slots.laneOf(delivery.queue.name);
+    // Only a task that has to wait is listed as reserved: the common path pays nothing for it.
+    const waits = rate !== null || slots.full;
+    if (waits) this.reserved.set(message.id, { message, delivery });
     try {
       // Not `await rate?.acquire()`: awaiting undefined would still cost a turn per task.
       if (rate) await rate.acquire();
       await slots.acquire();
     } catch (err: unknown) {
+      if (waits) this.reserved.delete(message.id);
       if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
         return this.giveBack(delivery);
       }
       throw err;
     }
+    if (waits) this.reserved.delete(message.id);
     try {
       // Its channel closed while it waited for an eta or a slot: the broker redelivers it, so running
       // this copy would only make a duplicate (and its ack could not be sent anyway).
@@ -175,7 +225,14 @@ export class TaskRunner {
   }
 
   private async run(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    const abort = new TaskAbort();
+    const abort = new RunningTask(message, delivery, Date.now());
+    const events = this.options.events;
+    // A number, not an object: with events off this costs nothing per task.
+    let startedAt = 0;
+    if (events?.enabled) {
+      events.started(message.id);
+      startedAt = performance.now();
+    }
     const ctx = new TaskContext(
       message,
       delivery.message.fields,
@@ -207,12 +264,26 @@ export class TaskRunner {
       }
     } finally {
       this.running.delete(message.id);
+      this.processed++;
+      this.totals.set(message.task, (this.totals.get(message.task) ?? 0) + 1);
     }
     if (this.options.revocations?.wasTerminated(message.id)) {
       return this.refuseRevoked(delivery, message, 'terminated');
     }
-    if (!outcome.ok) return this.failures.afterThrow(delivery, message, outcome.thrown);
-    return this.succeed(delivery, message, outcome.value);
+    if (!outcome.ok) {
+      const failed = await this.failures.afterThrow(delivery, message, outcome.thrown);
+      if (events?.enabled) {
+        if (failed === 'retried') events.retried(message.id, outcome.thrown);
+        else if (failed === 'failed') events.failed(message.id, outcome.thrown);
+      }
+      return failed;
+    }
+    const succeeded = await this.succeed(delivery, message, outcome.value);
+    // startedAt is 0 when events were switched on while the task ran: no runtime to report then.
+    if (events?.enabled && succeeded === 'succeeded' && startedAt > 0) {
+      events.succeeded(message.id, outcome.value, (performance.now() - startedAt) / 1000);
+    }
+    return succeeded;
   }
 
   /** Starts the handler; a terminating revoke gives it the grace to stop (see `RevocationGate`). */
@@ -265,11 +336,15 @@ export class TaskRunner {
     message: TaskMessage,
     how: 'revoked' | 'terminated' = 'revoked',
   ): Promise<TaskOutcome> {
+    const events = this.options.events;
+    if (events?.enabled) events.revoked(message.id, how === 'terminated', false);
     await this.reporter.reject(delivery, revokedRejection(message, how));
     return 'revoked';
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
+    const events = this.options.events;
+    if (events?.enabled) events.revoked(message.id, false, true);
     await this.reporter.reject(delivery, expired(message));
     return 'revoked';
   }
