@@ -22,6 +22,11 @@ import { resolveSendOptions, type SendOptions } from '../sending/send-options.js
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
+import { clientEventHostname } from '../events/celery-event.js';
+import { EventDispatcher } from '../events/event-dispatcher.js';
+import { sentFields } from '../events/task-event-fields.js';
+import type { TaskMessage } from '../message/task-message.js';
+import type { RouteTarget } from '../options/task-queue-options.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -38,6 +43,8 @@ type Kwargs = Readonly<Record<string, unknown>>;
 export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
+  /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
+  private readonly sentEvents: EventDispatcher | null;
   private readonly revocations: RevocationPublisher;
 
   constructor(
@@ -45,6 +52,10 @@ export class TaskClient {
     private readonly runtime: TaskQueueRuntime,
   ) {
     this.publisher = new TaskPublisher(options, runtime.publisher);
+    // Celery's task_send_sent_event: off by default, so a client pays nothing for it unless asked.
+    this.sentEvents = options.events.taskSent
+      ? new EventDispatcher(runtime.publisher, clientEventHostname())
+      : null;
     this.revocations = revocationPublisher(runtime, options);
   }
 
@@ -204,6 +215,12 @@ export class TaskClient {
     }
   }
 
+  /** Celery's `task-sent`, once the broker confirmed the task; best effort, never fails the send. */
+  private sendSentEvent(message: TaskMessage, target: RouteTarget): void {
+    const route = this.publisher.routeOf(message.task, target);
+    void this.sentEvents?.send('task-sent', sentFields(message, route));
+  }
+
   private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
     const { resolved, callbacks, errbacks } = outgoing;
     const id = resolved.taskId ?? randomUUID();
@@ -227,7 +244,10 @@ export class TaskClient {
       return Promise.reject(toError(err));
     }
     return published.then(
-      () => handle,
+      () => {
+        if (this.sentEvents) this.sendSentEvent(message, resolved.route);
+        return handle;
+      },
       (err: unknown) => {
         untrack();
         return Promise.reject(toError(err));

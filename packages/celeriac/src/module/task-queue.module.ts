@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from '../client/task-client.js';
 import { DeadLetters } from '../client/dead-letters.service.js';
+import { TaskEventStream } from '../client/task-event-stream.service.js';
+import { WorkerInspector } from '../client/worker-inspector.service.js';
 import { TaskExplorer } from '../discovery/task-explorer.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import type { TaskQueueOptions } from '../options/task-queue-options.js';
@@ -36,7 +38,17 @@ import { TaskQueueServer } from '../worker/task-queue.server.js';
     TaskClient,
     TaskQueueServer,
     DeadLetters,
+    WorkerInspector,
+    TaskEventStream,
   ],
-  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime, DeadLetters],
+  exports: [
+    TaskClient,
+    TaskQueueServer,
+    TaskRegistry,
+    TaskQueueRuntime,
+    DeadLetters,
+    WorkerInspector,
+    TaskEventStream,
+  ],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}
