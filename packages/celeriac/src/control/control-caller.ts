@@ -11,7 +11,7 @@ export const REPLY_EXCHANGE = 'reply.celery.pidbox';
 /** Which workers a command is for: every one, some by name, or those whose name matches a pattern. */
 export interface CommandTarget {
   /** Node names; empty or absent means every worker. */
-  readonly destination?: readonly string[];
+  readonly destination?: readonly string[] | undefined;
   /** A node-name pattern, used when no destination is given. */
   readonly pattern?: string;
   /** How `pattern` matches. @defaultValue `'glob'` */
