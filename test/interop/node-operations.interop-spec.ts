@@ -8,6 +8,7 @@ import {
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startWorker, type TestWorker } from '../support/apps.js';
 import { InteropTasks } from './nest-worker/interop.tasks.js';
+import { runCli } from '../support/cli.js';
 import { celeryJson, startPythonWorker } from './python.js';
 
 /**
@@ -60,6 +61,22 @@ describe('WorkerInspector and TaskEventStream work against Python and Nest worke
     expect(missing).toEqual([ghost]);
   });
 
+  it('celeriac inspect ping sees the Python worker and the Nest worker', async () => {
+    const run = await runCli([
+      'inspect',
+      'ping',
+      '--json',
+      '--timeout',
+      '3',
+      '-d',
+      `${nestNode},${pyNode}`,
+    ]);
+    expect(JSON.parse(run.stdout)).toEqual({
+      [nestNode]: { ok: 'pong' },
+      [pyNode]: { ok: 'pong' },
+    });
+  });
+
   it('inspect gets typed replies from a Python worker and a Nest worker alike', async () => {
     const { replies } = await inspector.inspect('registered', {
       destination: [nestNode, pyNode],
@@ -96,22 +113,29 @@ describe('WorkerInspector and TaskEventStream work against Python and Nest worke
         .pipe(filter((e) => e.hostname === pyNode && e.type === 'worker-heartbeat')),
     );
     const seen: CeleryEvent[] = [];
+    const sent: { id?: string } = {};
+    // task-sent (from the client, after the broker's confirm) and task-succeeded (from the worker) race.
+    const bothSeen = (): boolean =>
+      ['task-sent', 'task-succeeded'].every((type) =>
+        seen.some((e) => e.type === type && e.uuid === sent.id),
+      );
     const collecting = (async () => {
       for await (const event of events.iterate()) {
         seen.push(event);
-        if (event.type === 'task-succeeded') return;
+        if (bothSeen()) return;
       }
     })();
     // Subscribed once the first event (a heartbeat, every 2 s) came through.
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThan(0);
     const result = await worker.client.send('tasks.add', [4, 5], {}, { queue });
+    sent.id = result.id;
     await expect(result.get({ timeoutMs: 10_000 })).resolves.toBe(9);
     await collecting;
     const mine = seen.filter((e) => e.uuid === result.id).map((e) => e.type);
     expect(mine).toEqual(
       expect.arrayContaining(['task-sent', 'task-received', 'task-started', 'task-succeeded']),
     );
-    expect(seen.find((e) => e.type === 'task-succeeded')).toMatchObject({
+    expect(seen.find((e) => e.type === 'task-succeeded' && e.uuid === result.id)).toMatchObject({
       hostname: nestNode,
       result: '9',
     });
