@@ -5,6 +5,9 @@ import { type CeleryEvent, EVENT_EXCHANGE, utcOffsetHours } from './celery-event
 import { encodeEvents } from './event-codec.js';
 import type { TaskEventFields } from './task-event-fields.js';
 
+/** What the dispatcher needs of the process's `Publisher`. */
+export type EventPublisher = Pick<Publisher, 'publish' | 'ensureTopology' | 'markExchangeKnown'>;
+
 /** Most task events in one `task.multi` message. */
 const MAX_BATCH = 100;
 
@@ -28,7 +31,7 @@ export class EventDispatcher {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly publisher: Publisher,
+    private readonly publisher: EventPublisher,
     readonly hostname: string,
   ) {}
 

@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { Publisher } from '../transport/publisher.js';
 import type { TaskPublisher } from '../sending/task-publisher.js';
 import { decodeTask } from '../message/decode-task.js';
-import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { revokedRejection, type RevocationGate } from '../revocation/revocation-gate.js';
 import { LimiterClosedError } from './concurrency-limiter.js';
@@ -15,10 +14,12 @@ import type { Delivery } from '../transport/queue-consumer.js';
 import type { TaskAbort } from '../task/task-abort.js';
 import { TaskContext } from '../task/task-context.js';
 import type { TaskEvents } from '../events/task-events.js';
-import { RunningTask, type WaitingTask } from './running-task.js';
+import { HeldTasks } from './held-tasks.js';
+import { RunningTask } from './running-task.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
-import { ResultEncodeError, TaskReporter } from '../results/task-reporter.js';
+import { TaskReporter } from '../results/task-reporter.js';
+import { SuccessHandler } from './success-handler.js';
 import { afterHold, onArrival } from './admission.js';
 import { deferToDelayCascade } from './eta-deferral.js';
 import { EtaHolds } from './eta-holds.js';
@@ -52,18 +53,13 @@ export interface TaskRunnerOptions {
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
   private readonly slots: TaskSlots;
-  private readonly running = new Map<string, RunningTask>();
-  /** Held for their eta (`inspect scheduled`). Only tasks with an eta pass through here. */
-  private readonly scheduled = new Map<string, WaitingTask>();
-  /** Waiting for a slot or their rate limit (`inspect reserved`); filled only when they have to wait. */
-  private readonly reserved = new Map<string, WaitingTask>();
-  /** Tasks finished since start, by name (`inspect stats`, heartbeats). */
-  private readonly totals = new Map<string, number>();
-  private processed = 0;
+  /** The tasks held now, for terminate and the inspect commands. */
+  readonly held = new HeldTasks();
   private readonly holds = new EtaHolds();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
+  private readonly successes: SuccessHandler;
 
   constructor(
     publisher: Publisher,
@@ -90,27 +86,12 @@ export class TaskRunner {
       origin: options.origin,
       policyOf: (task) => dispatcher.retryPolicy(task),
     });
+    this.successes = new SuccessHandler(this.reporter, this.followUps, this.failures);
   }
 
   /** Tasks whose handler is running now. */
   get activeCount(): number {
-    return this.running.size;
-  }
-
-  /** Tasks finished (succeeded, failed, retried) since the worker started. */
-  get processedCount(): number {
-    return this.processed;
-  }
-
-  /** What `inspect active`, `reserved`, `scheduled` and `stats` report: live views, not copies. */
-  get work(): {
-    readonly running: ReadonlyMap<string, RunningTask>;
-    readonly reserved: ReadonlyMap<string, WaitingTask>;
-    readonly scheduled: ReadonlyMap<string, WaitingTask>;
-    readonly totals: ReadonlyMap<string, number>;
-  } {
-    const { running, reserved, scheduled, totals } = this;
-    return { running, reserved, scheduled, totals };
+    return this.held.running.size;
   }
 
   /** Runs one delivery through the pipeline, then reports its outcome (straight, without a pair per task). */
@@ -145,14 +126,14 @@ export class TaskRunner {
 
   /** Aborts the `ctx.signal` of the task with this id, if it runs here (a revoke with `terminate`). */
   terminate(taskId: string, reason: Error): boolean {
-    const abort = this.running.get(taskId);
+    const abort = this.held.running.get(taskId);
     abort?.abort(reason);
     return abort !== undefined;
   }
 
   /** Ask every running handler to stop (its `ctx.signal` aborts). */
   abortRunning(reason: string): void {
-    for (const abort of this.running.values()) abort.abort(new Error(reason));
+    for (const abort of this.held.running.values()) abort.abort(new Error(reason));
   }
 
   /** The checks a decoded task passes before it may take a slot (decided in `admission.ts`). */
@@ -183,9 +164,9 @@ export class TaskRunner {
       return deferToDelayCascade(delivery, message, delays, this.reporter);
     }
     if (arrival === 'hold' && message.eta) {
-      this.scheduled.set(message.id, { message, delivery });
+      this.held.scheduled.set(message.id, { message, delivery });
       const reached = await this.holds.until(message.eta.getTime());
-      this.scheduled.delete(message.id);
+      this.held.scheduled.delete(message.id);
       const held = afterHold(reached, message.expires, Date.now());
       if (held === 'give-back') return this.giveBack(delivery);
       if (held === 'expired') return this.revokeExpired(delivery, message);
@@ -196,19 +177,19 @@ export class TaskRunner {
     const slots = this.slots.laneOf(delivery.queue.name);
     // Only a task that has to wait is listed as reserved: the common path pays nothing for it.
     const waits = rate !== null || slots.full;
-    if (waits) this.reserved.set(message.id, { message, delivery });
+    if (waits) this.held.reserved.set(message.id, { message, delivery });
     try {
       // Not `await rate?.acquire()`: awaiting undefined would still cost a turn per task.
       if (rate) await rate.acquire();
       await slots.acquire();
     } catch (err: unknown) {
-      if (waits) this.reserved.delete(message.id);
+      if (waits) this.held.reserved.delete(message.id);
       if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
         return this.giveBack(delivery);
       }
       throw err;
     }
-    if (waits) this.reserved.delete(message.id);
+    if (waits) this.held.reserved.delete(message.id);
     try {
       // Its channel closed while it waited for an eta or a slot: the broker redelivers it, so running
       // this copy would only make a duplicate (and its ack could not be sent anyway).
@@ -240,7 +221,7 @@ export class TaskRunner {
       this.options.nodeName,
       abort,
     );
-    this.running.set(message.id, abort);
+    this.held.running.set(message.id, abort);
     const limits = effectiveTimeLimits(message.timeLimit, this.dispatcher.limitsOf(message.task));
     let outcome: CallOutcome;
     try {
@@ -263,9 +244,7 @@ export class TaskRunner {
         );
       }
     } finally {
-      this.running.delete(message.id);
-      this.processed++;
-      this.totals.set(message.task, (this.totals.get(message.task) ?? 0) + 1);
+      this.held.finished(abort);
     }
     if (this.options.revocations?.wasTerminated(message.id)) {
       return this.refuseRevoked(delivery, message, 'terminated');
@@ -278,7 +257,13 @@ export class TaskRunner {
       }
       return failed;
     }
-    const succeeded = await this.succeed(delivery, message, outcome.value);
+    const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
+    const succeeded = await this.successes.afterReturn(
+      delivery,
+      message,
+      outcome.value,
+      wantsResult,
+    );
     // startedAt is 0 when events were switched on while the task ran: no runtime to report then.
     if (events?.enabled && succeeded === 'succeeded' && startedAt > 0) {
       events.succeeded(message.id, outcome.value, (performance.now() - startedAt) / 1000);
@@ -298,36 +283,6 @@ export class TaskRunner {
         'reported failed and its slot freed; the handler ignored its signal and may still be running',
     );
     this.options.onAbandoned?.(message.task);
-  }
-
-  private async succeed(
-    delivery: Delivery,
-    message: TaskMessage,
-    value: unknown,
-  ): Promise<TaskOutcome> {
-    const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
-    try {
-      // Follow-ups go out before the result, as in Celery, so the result can name them as children.
-      const children = await this.followUps.afterSuccess(message, value);
-      if (wantsResult) await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children);
-      // Guarded: the hot path should not build a string per task that no logger prints.
-      if (Logger.isLevelEnabled('debug'))
-        this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
-      delivery.ack();
-      return 'succeeded';
-    } catch (err: unknown) {
-      if (err instanceof ResultEncodeError) {
-        // Celery reports a return value it cannot serialize as kombu's EncodeError.
-        const info: ExceptionInfo = {
-          excType: 'EncodeError',
-          excModule: 'kombu.exceptions',
-          excMessage: [err.message],
-        };
-        return this.failures.handle(delivery, message, { info, traceback: null });
-      }
-      this.reporter.requeueAfterBrokerError(delivery, `task ${message.task}[${message.id}]`, err);
-      return 'requeued';
-    }
   }
 
   /** REVOKED to the caller, a dead letter with reason `revoked`, then the ack. */

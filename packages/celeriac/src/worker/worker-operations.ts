@@ -11,6 +11,7 @@ import type { TaskConsumer } from './task-consumer.js';
 import type { TaskDeclarations } from './task-declarations.js';
 import type { TaskRunner } from './task-runner.js';
 import type { WaitingTask } from './running-task.js';
+import { HeldTasks } from './held-tasks.js';
 
 /** What the worker hands its operations side. */
 export interface WorkerOperationsWiring {
@@ -64,7 +65,7 @@ export class WorkerOperations implements ControlledWorker {
     if (this.wiring.options.events.workerEvents) {
       this.heartbeat = new WorkerHeartbeat(this.dispatcher, () => ({
         active: parts.runner.activeCount,
-        processed: parts.runner.processedCount,
+        processed: parts.runner.held.processed,
       }));
       this.heartbeat.start();
     }
@@ -181,17 +182,13 @@ export class WorkerOperations implements ControlledWorker {
     return false;
   }
 
-  private work(): TaskRunner['work'] {
-    return this.parts?.runner.work ?? EMPTY_WORK;
+  private work(): HeldTasks {
+    return this.parts?.runner.held ?? NOTHING_HELD;
   }
 }
 
-const EMPTY_WORK: TaskRunner['work'] = {
-  running: new Map(),
-  reserved: new Map(),
-  scheduled: new Map(),
-  totals: new Map(),
-};
+/** Before the worker runs, it holds nothing. */
+const NOTHING_HELD = new HeldTasks();
 
 function* waiting(tasks: ReadonlyMap<string, WaitingTask>): Iterable<HeldTask> {
   for (const task of tasks.values()) {
