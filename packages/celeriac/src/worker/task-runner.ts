@@ -111,6 +111,11 @@ export class TaskRunner {
     this.slots.rateLimitChanged(task);
   }
 
+  /** Tasks the shared pool runs at once now. */
+  get poolSize(): number {
+    return this.slots.sharedPool.size;
+  }
+
   /** Grows or shrinks the shared pool by `delta` slots; returns its new size. */
   resizePool(delta: number): number {
     const pool = this.slots.sharedPool;

@@ -117,7 +117,7 @@ export class WorkerOperations implements ControlledWorker {
   }
 
   concurrency(): number {
-    return this.parts?.runner.resizePool(0) ?? this.wiring.options.worker.concurrency;
+    return this.parts?.runner.poolSize ?? this.wiring.options.worker.concurrency;
   }
 
   consumedQueues(): readonly ResolvedQueue[] {
