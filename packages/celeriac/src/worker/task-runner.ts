@@ -98,6 +98,9 @@ export class TaskRunner {
   async handle(delivery: Delivery): Promise<void> {
     const decoded = decodeTask(delivery.message, { maxPayloadBytes: this.options.maxPayloadBytes });
     if (!decoded.ok) {
+      // Celery's task-rejected: a message it could not take as a task, dead-lettered, not requeued.
+      const events = this.options.events;
+      if (events?.enabled && decoded.taskId) events.rejected(decoded.taskId, false);
       await this.reporter.reject(delivery, undecodable(decoded));
       this.onOutcome('rejected', decoded.task);
       return;
