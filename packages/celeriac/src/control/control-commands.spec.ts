@@ -139,6 +139,14 @@ describe('registerControlCommands: the replies of a Celery 5.2 worker', () => {
     expect(JSON.stringify(stats)).not.toContain('secret');
   });
 
+  it("hello (a Python worker's mingle) gets no revoked ids, and is not answered from itself", async () => {
+    await expect(mailbox.call('hello', { from_node: 'py@host' })).resolves.toEqual({
+      revoked: {},
+      clock: 12,
+    });
+    await expect(mailbox.call('hello', { from_node: 'w1@host' })).resolves.toBeUndefined();
+  });
+
   it('revoked, clock and conf', async () => {
     await expect(mailbox.call('revoked')).resolves.toEqual(['x1', 'x2']);
     await expect(mailbox.call('clock')).resolves.toEqual({ clock: 12 });

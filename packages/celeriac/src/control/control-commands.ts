@@ -42,6 +42,11 @@ export function registerControlCommands(mailbox: CommandMailbox, worker: Control
   mailbox.handle('conf', () => confReply(worker.options));
   mailbox.handle('report', () => reportReply(worker.options));
   mailbox.handle('clock', () => ({ clock: worker.clock() }));
+  // A starting Python worker's mingle: it merges the revoked ids it gets. Celeriac workers share theirs
+  // through the revocation stream instead, so none are offered here.
+  mailbox.handle('hello', (args) =>
+    args['from_node'] === host ? undefined : { revoked: {}, clock: worker.clock() },
+  );
 
   // control
   mailbox.handle('rate_limit', (args) => {
