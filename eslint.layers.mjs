@@ -19,6 +19,8 @@ export const LAYERS = [
       'decorators',
       'discovery',
       'pool',
+      'events',
+      'control',
       'beat',
     ],
   },

@@ -45,6 +45,8 @@ function options(url: string, queue: string, prefetch: number): TaskQueueOptions
     defaultQueue: queue,
     delayPrefix: delayPrefixOf(queue),
     worker: { queues: [queue], concurrency: prefetch, prefetch },
+    // BENCH_TASK_EVENTS=1 measures the worker with task events on (three events per task, batched).
+    events: { taskEvents: process.env['BENCH_TASK_EVENTS'] === '1' },
   };
 }
 

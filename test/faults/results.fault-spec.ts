@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  deadLetterQueueName,
-  ResultUnavailableError,
-  signature,
-  type AsyncResult,
-} from 'celeriac';
+import { deadLetterQueueName, ResultUnavailableError, signature, type AsyncResult } from 'celeriac';
 import { Redis } from 'ioredis';
 import { BrokerProbe, RABBITMQ_URL, uniqueName } from '../support/broker.js';
 import { startClient, type TestClient } from '../support/apps.js';

@@ -1,9 +1,4 @@
-import {
-  deadLetterQueueName,
-  hasErrorCode,
-  TaskQueueError,
-  TaskQueueRuntime,
-} from 'celeriac';
+import { deadLetterQueueName, hasErrorCode, TaskQueueError, TaskQueueRuntime } from 'celeriac';
 import { BrokerProbe, uniqueName } from '../support/broker.js';
 import { startClient, startWorker } from '../support/apps.js';
 

@@ -118,3 +118,101 @@ export async function runPythonJson(
   }
   return lines;
 }
+
+export interface CeleryRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs Debian's Celery command line (`python3 -m celery -A tasks <args>`) on the test broker, as an
+ * operator would against any worker on it; resolves when it exits.
+ */
+export async function runCelery(args: readonly string[], queue: string): Promise<CeleryRun> {
+  const child = spawn(PYTHON, ['-m', 'celery', '-A', 'tasks', ...args], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr };
+}
+
+/**
+ * `celery inspect|control <command> --json`: the replies, by node name (`inspect` prints one object,
+ * `control` a list of one object per reply; both are merged here).
+ */
+export async function celeryJson(
+  args: readonly string[],
+  queue: string,
+): Promise<Record<string, unknown>> {
+  const run = await runCelery([...args, '--json', '--timeout', '5'], queue);
+  const line = run.stdout.split('\n').find((text) => text.startsWith('{') || text.startsWith('['));
+  if (!line) {
+    throw new Error(
+      `celery ${args.join(' ')} printed no JSON (exit ${String(run.code)}):\n${run.stdout}\n${run.stderr}`,
+    );
+  }
+  const parsed = JSON.parse(line) as Record<string, unknown> | Record<string, unknown>[];
+  if (!Array.isArray(parsed)) return parsed;
+  const merged: Record<string, unknown> = {};
+  for (const reply of parsed) Object.assign(merged, reply);
+  return merged;
+}
+
+/**
+ * `celery events --dump`, running until `stop()`; `output()` is what it printed so far. A test polls it
+ * for the lines it expects.
+ */
+export function dumpCeleryEvents(queue: string): {
+  output: () => string;
+  stop: () => Promise<void>;
+} {
+  const child = spawn(PYTHON, ['-m', 'celery', '-A', 'tasks', 'events', '--dump'], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return {
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Every reply to one broadcast of `method`, as Celery's `app.control.broadcast` receives them. */
+export async function broadcastReplies(
+  method: string,
+  args: Record<string, unknown>,
+  queue: string,
+): Promise<Record<string, unknown>[]> {
+  const child = spawn(PYTHON, ['broadcast_replies.py', method, JSON.stringify(args)], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const line = stdout.split('\n').find((text) => text.startsWith('['));
+  if (!line) throw new Error(`broadcast_replies.py failed (exit ${String(code)}):\n${stderr}`);
+  return JSON.parse(line) as Record<string, unknown>[];
+}

@@ -22,8 +22,10 @@ export type {
   ResolvedDeadLetterOptions,
   ResolvedResultBackend,
   ResolvedResultOptions,
+  ResolvedEventOptions,
   ResolvedTaskQueueOptions,
   RevocationOptions,
+  EventOptions,
   RouteTarget,
   TaskQueueOptions,
   TaskRoutes,
@@ -94,6 +96,30 @@ export { parseWorkerFlags, WORKER_FLAGS_HELP } from './pool/worker-flags.js';
 export type { WorkerFlags, WorkerPoolKind } from './pool/worker-flags.js';
 export { DEAD_LETTER_HEADERS } from './dead-letters/dead-letter.js';
 export { DeadLetters } from './client/dead-letters.service.js';
+export {
+  WorkerInspector,
+  type WorkerCallOptions,
+  type WorkerReplies,
+} from './client/worker-inspector.service.js';
+export { TaskEventStream } from './client/task-event-stream.service.js';
+export type {
+  ControlReply,
+  InspectCommand,
+  InspectReplies,
+  QueueInfo,
+  RequestInfo,
+  ScheduledInfo,
+  WorkerStats,
+} from './control/reply-types.js';
+export { INSPECT_COMMANDS } from './control/reply-types.js';
+export type { CommandTarget } from './control/control-caller.js';
+export {
+  type CeleryEvent,
+  EVENT_EXCHANGE,
+  TASK_EVENT_TYPES,
+  WORKER_EVENT_TYPES,
+} from './events/celery-event.js';
+export type { EventReceiverOptions } from './events/event-receiver.js';
 export type {
   ListDeadLettersOptions,
   ReplayDeadLettersOptions,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBeatCommand } from './beat.command.js';
+import { registerOperationsCommands } from './operations-commands.js';
 import { packageVersion } from './package-version.js';
 import { registerWorkerCommand } from './worker.command.js';
 
@@ -14,5 +15,6 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerWorkerCommand(program);
   registerBeatCommand(program);
+  registerOperationsCommands(program);
   return program;
 }

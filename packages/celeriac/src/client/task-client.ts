@@ -24,6 +24,11 @@ import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
 import { replyQueueFailure } from '../sending/reply-queue-failure.js';
+import { clientEventHostname } from '../events/celery-event.js';
+import { EventDispatcher } from '../events/event-dispatcher.js';
+import { sentFields } from '../events/task-event-fields.js';
+import type { TaskMessage } from '../message/task-message.js';
+import type { RouteTarget } from '../options/task-queue-options.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -40,6 +45,8 @@ type Kwargs = Readonly<Record<string, unknown>>;
 export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
+  /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
+  private readonly sentEvents: EventDispatcher | null;
   private readonly revocations: RevocationPublisher;
   private readonly publishTimeoutMs: number;
 
@@ -49,6 +56,10 @@ export class TaskClient {
   ) {
     this.publishTimeoutMs = options.publishTimeoutMs;
     this.publisher = new TaskPublisher(options, runtime.publisher);
+    // Celery's task_send_sent_event: off by default, so a client pays nothing for it unless asked.
+    this.sentEvents = options.events.taskSent
+      ? new EventDispatcher(runtime.publisher, clientEventHostname())
+      : null;
     this.revocations = revocationPublisher(runtime, options);
   }
 
@@ -309,6 +320,12 @@ export class TaskClient {
     }
   }
 
+  /** Celery's `task-sent`, once the broker confirmed the task; best effort, never fails the send. */
+  private sendSentEvent(message: TaskMessage, target: RouteTarget): void {
+    const route = this.publisher.routeOf(message.task, target);
+    void this.sentEvents?.send('task-sent', sentFields(message, route));
+  }
+
   private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
     const { resolved, callbacks, errbacks } = outgoing;
     const id = resolved.taskId ?? randomUUID();
@@ -332,7 +349,10 @@ export class TaskClient {
       return Promise.reject(toError(err));
     }
     return published.then(
-      () => handle,
+      () => {
+        if (this.sentEvents) this.sendSentEvent(message, resolved.route);
+        return handle;
+      },
       (err: unknown) => {
         untrack();
         return Promise.reject(toError(err));

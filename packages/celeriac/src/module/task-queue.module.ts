@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskClient } from '../client/task-client.js';
 import { DeadLetters } from '../client/dead-letters.service.js';
+import { TaskEventStream } from '../client/task-event-stream.service.js';
+import { WorkerInspector } from '../client/worker-inspector.service.js';
 import { TaskExplorer } from '../discovery/task-explorer.js';
 import { PeriodicRegistry } from '../discovery/periodic-registry.js';
 import { TaskRegistry } from '../discovery/task-registry.js';
@@ -40,7 +42,18 @@ import { TaskQueueServer } from '../worker/task-queue.server.js';
     TaskClient,
     TaskQueueServer,
     DeadLetters,
+    WorkerInspector,
+    TaskEventStream,
   ],
-  exports: [TaskClient, TaskQueueServer, TaskRegistry, TaskQueueRuntime, DeadLetters, BeatService],
+  exports: [
+    TaskClient,
+    TaskQueueServer,
+    TaskRegistry,
+    TaskQueueRuntime,
+    DeadLetters,
+    WorkerInspector,
+    TaskEventStream,
+    BeatService,
+  ],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

@@ -77,6 +77,7 @@ describe('resolveOptions', () => {
           maxIds: 50_000,
           terminateGraceMs: 5_000,
         },
+        events: { workerEvents: true, taskEvents: false, taskSent: false },
         worker: {
           queues: ['celery'],
           concurrency: 10,
@@ -115,6 +116,13 @@ describe('resolveOptions', () => {
     it('resolves the revocation options, naming a bad field under revocation', () => {
       expect(resolve({ revocation: { retentionMs: 60_000 } }).revocation.retentionMs).toBe(60_000);
       expect(() => resolve({ revocation: { maxIds: 0 } })).toThrow(/"revocation.maxIds"/);
+    });
+
+    it('events: task events on, worker events off; anything but a boolean is refused by name', () => {
+      const events = resolve({ events: { taskEvents: true, workerEvents: false } }).events;
+      expect(events).toEqual({ workerEvents: false, taskEvents: true, taskSent: false });
+      expect(() => resolve({ events: { taskEvents: 'yes' } })).toThrow(/"events.taskEvents"/);
+      expect(() => resolve({ events: { sentEvents: true } })).toThrow(/events/);
     });
 
     it('treats an explicit undefined as absent', () => {

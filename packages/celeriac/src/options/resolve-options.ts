@@ -8,6 +8,7 @@ import { checkBoolean, checkInteger, isArray } from './option-checks.js';
 import { missingQueueCollector, queueTable, resolveConfiguredQueues } from './resolve-queues.js';
 import { resolveBeatOptions } from './resolve-beat.js';
 import { resolveResults } from './resolve-results.js';
+import { resolveEvents } from './resolve-events.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
@@ -39,6 +40,7 @@ const OPTION_KEYS = {
   maxTrackedResults: true,
   resultTimeoutMs: true,
   revocation: true,
+  events: true,
   worker: true,
   beat: true,
 } as const satisfies Record<keyof TaskQueueOptions, true>;
@@ -161,6 +163,7 @@ export function resolveOptions(
   const revocation = resolveRevocation(input.revocation ?? {});
   const beat = resolveBeatOptions(input.beat ?? {});
   const results = resolveResults(input);
+  const events = resolveEvents(input.events ?? {});
 
   return Object.freeze({
     urls,
@@ -179,6 +182,7 @@ export function resolveOptions(
     brokerConsumerTimeoutMs,
     results,
     revocation,
+    events,
     worker,
     beat,
   });

@@ -150,6 +150,30 @@ export interface RevocationOptions {
   terminateGraceMs?: number;
 }
 
+/**
+ * Celery's monitoring events (see docs/operations.md), which `celery events`, Flower and
+ * `celeriac events` read from the `celeryev` exchange.
+ */
+export interface EventOptions {
+  /**
+   * `worker-online`, a `worker-heartbeat` every 2 s and `worker-offline`, from each worker.
+   * @defaultValue `true`, as in Celery
+   */
+  workerEvents?: boolean;
+  /**
+   * `task-received`, `-started`, `-succeeded`, `-failed`, `-retried`, `-rejected`, `-revoked` from each
+   * worker (Celery's `worker_send_task_events`, `-E`); switched at run time by the `enable_events` and
+   * `disable_events` remote-control commands.
+   * @defaultValue `false`, as in Celery
+   */
+  taskEvents?: boolean;
+  /**
+   * `task-sent` from the client for every task it publishes (Celery's `task_send_sent_event`).
+   * @defaultValue `false`
+   */
+  taskSent?: boolean;
+}
+
 export interface TaskQueueOptions {
   /**
    * Broker URL, or several for failover.
@@ -256,6 +280,8 @@ export interface TaskQueueOptions {
   resultTimeoutMs?: number;
   /** Task revocation: retention window, stream name, limits. */
   revocation?: RevocationOptions;
+  /** Monitoring events: worker heartbeats, task events, `task-sent`. */
+  events?: EventOptions;
   /** Worker-side options; used only by processes that run `TaskQueueServer`. */
   worker?: WorkerOptions;
   /** Periodic tasks: the schedule and the beat's leader election (see the beat docs). */
@@ -356,6 +382,8 @@ export interface ResolvedResultOptions {
   readonly timeoutMs: number;
 }
 
+export type ResolvedEventOptions = Readonly<Required<EventOptions>>;
+
 export interface ResolvedRevocationOptions {
   readonly retentionMs: number;
   readonly stream: string;
@@ -387,6 +415,7 @@ export interface ResolvedTaskQueueOptions {
   readonly brokerConsumerTimeoutMs: number;
   readonly results: ResolvedResultOptions;
   readonly revocation: ResolvedRevocationOptions;
+  readonly events: ResolvedEventOptions;
   readonly worker: ResolvedWorkerOptions;
   readonly beat: ResolvedBeatOptions;
 }

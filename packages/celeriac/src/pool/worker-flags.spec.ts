@@ -14,6 +14,7 @@ const NONE: WorkerFlags = {
   nodeName: null,
   shutdownGraceMs: null,
   beat: false,
+  taskEvents: false,
 };
 
 function usageError(argv: readonly string[]): string {
@@ -41,6 +42,11 @@ describe('parseWorkerFlags', () => {
       pool: 'processes',
       nodeName: 'w1@box.example.com',
     });
+  });
+
+  it("reads Celery's -E (task events), short and long", () => {
+    expect(parseWorkerFlags(['-E'], ENV)).toEqual({ ...NONE, taskEvents: true });
+    expect(parseWorkerFlags(['--task-events'], ENV)).toEqual({ ...NONE, taskEvents: true });
   });
 
   it('reads the long flags, with = or a separate value', () => {
@@ -73,6 +79,7 @@ describe('parseWorkerFlags', () => {
       nodeName: 'w2@box',
       shutdownGraceMs: 0,
       beat: false,
+      taskEvents: false,
     });
   });
 

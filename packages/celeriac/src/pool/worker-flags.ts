@@ -38,6 +38,8 @@ export interface WorkerFlags {
   readonly shutdownGraceMs: number | null;
   /** `-B`/`--beat`: run the beat in this worker too (Celery's `-B`). */
   readonly beat: boolean;
+  /** `-E`/`--task-events`: send task events (Celery's `-E`). */
+  readonly taskEvents: boolean;
 }
 
 /** Where the worker runs, for `-n` expansions. */
@@ -70,6 +72,7 @@ const OPTIONS = {
   hostname: { type: 'string', short: 'n', multiple: true },
   'shutdown-grace-ms': { type: 'string', multiple: true },
   beat: { type: 'boolean', short: 'B' },
+  'task-events': { type: 'boolean', short: 'E' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -98,11 +101,14 @@ Runs a Celeriac worker. Flags win over the worker options given to TaskQueueModu
                                    (default: worker.shutdownGraceMs, 10000)
   -B, --beat                       also run the beat (periodic tasks); any number of workers may,
                                    they elect one leader that sends the ticks
+  -E, --task-events                send task events (task-received, -started, -succeeded, ...)
+                                   for celery events, Flower and celeriac events
   -h, --help                       print this help
 
 Examples:
   node dist/apps/worker/apps/worker/src/main.js -Q celery,hipri -c 50
   node dist/apps/worker/apps/worker/src/main.js -P processes -c 4 --max-tasks-per-child 1000
+  node dist/apps/worker/apps/worker/src/main.js -E
 `;
 
 /**
@@ -180,6 +186,7 @@ export function parseWorkerFlags(
       hostname === null ? null : expandNodeName(hostname, env ?? { hostname: osHostname() }),
     shutdownGraceMs: integer('--shutdown-grace-ms', values['shutdown-grace-ms'], 0, MAX_TIMER_MS),
     beat: values.beat === true,
+    taskEvents: values['task-events'] === true,
   };
 }
 

@@ -6,6 +6,7 @@ import { errorMessage } from '../errors/error-text.js';
 import { typedNumber } from '../message/header-values.js';
 import { jsonMessage } from '../message/json-message.js';
 import { parseJsonPayload } from '../message/json-payload.js';
+import { pythonStringRepr } from '../message/python-repr.js';
 import { ALSO_ON_STREAM_ARGUMENT } from './celery-revoke-broadcast.js';
 
 /**
@@ -28,14 +29,23 @@ export interface PidboxRevoke {
   readonly alsoOnStream: string | null;
 }
 
+/**
+ * Answers one remote-control command: its reply (sent as `{<nodename>: reply}` when the caller waits for
+ * one), or undefined to send none (`shutdown`). A thrown error is answered as Celery answers it:
+ * `{error: "<repr of the exception>"}`.
+ */
+export type PidboxHandler = (args: Readonly<Record<string, unknown>>) => unknown;
+
 /** Largest command body read; revoke commands are a few hundred bytes. */
 const MAX_COMMAND_BYTES = 1024 * 1024;
 
 /**
- * Honours Celery's own remote control for what a Celeriac worker can do: `revoke` (applied to this
- * worker's revoked ids, in memory only, as a Celery worker does) and `ping` (so `celery inspect ping`
- * sees it). Other commands are ignored. Commands are consumed without acks, as kombu does. Best effort:
- * a broken mailbox never stops the worker; the revocation stream is the durable path.
+ * A worker's end of Celery's remote control: reads the commands addressed to this node (by name, by
+ * pattern, or to every node) and answers them in Celery's formats. It answers `ping` and `revoke`
+ * (applied to this worker's revoked ids, in memory only, as a Celery worker does) itself; the worker adds
+ * every other command with `handle()` (see `control/`). A command no handler knows gets Celery's own
+ * error reply, `{error: "KeyError('<method>')"}`. Commands are consumed without acks, as kombu does.
+ * Best effort: a broken mailbox never stops the worker; the revocation stream is the durable path.
  */
 export class PidboxListener {
   private readonly logger = new Logger(PidboxListener.name);
@@ -44,6 +54,7 @@ export class PidboxListener {
   private stopConnectListener: (() => void) | undefined;
   private closed = false;
   private clock = 0;
+  private readonly handlers = new Map<string, PidboxHandler>();
 
   constructor(
     private readonly connection: BrokerConnection,
@@ -52,6 +63,18 @@ export class PidboxListener {
     private readonly onRevoke: (revoke: PidboxRevoke) => void,
   ) {
     this.queue = `${nodeName}${PIDBOX.queueSuffix}`;
+    this.handlers.set('ping', () => ({ ok: 'pong' }));
+    this.handlers.set('revoke', (args) => this.revoke(args));
+  }
+
+  /** Answers `method` with `handler` from now on (replacing any handler it had). */
+  handle(method: string, handler: PidboxHandler): void {
+    this.handlers.set(method, handler);
+  }
+
+  /** The commands this node answers, for `celeriac control --help` and tests. */
+  get methods(): readonly string[] {
+    return [...this.handlers.keys()].sort();
   }
 
   /** Attaches now if connected, and again after every reconnect. Never throws. */
@@ -110,27 +133,34 @@ export class PidboxListener {
     const parsed = parseJsonPayload(message.content, { maxPayloadBytes: MAX_COMMAND_BYTES });
     if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return;
     const command = parsed.value as Record<string, unknown>;
-    const destination = command['destination'];
-    if (Array.isArray(destination) && !destination.includes(this.nodeName)) return;
-    const args = command['arguments'];
+    if (!isAddressedTo(command, this.nodeName)) return;
     const method = command['method'];
-    let answer: unknown;
-    if (method === 'ping') {
-      answer = { ok: 'pong' };
-    } else if (method === 'revoke' && typeof args === 'object' && args !== null) {
-      answer = this.revoke(args as Record<string, unknown>);
-    } else {
-      return;
-    }
-    if (answer !== null) this.reply(command, answer);
+    const args = command['arguments'];
+    if (typeof method !== 'string') return;
+    const handler = this.handlers.get(method);
+    void (async (): Promise<unknown> => {
+      // Celery's own answer to a method it has no handler for: the KeyError of its lookup.
+      if (!handler) return { error: `KeyError(${pythonStringRepr(method)})` };
+      try {
+        return await handler(
+          typeof args === 'object' && args !== null ? (args as Record<string, unknown>) : {},
+        );
+      } catch (err: unknown) {
+        return { error: errorRepr(err) };
+      }
+    })().then((answer) => {
+      if (answer !== undefined) this.reply(command, answer);
+    });
   }
 
-  /** Celery's `revoke` control command; returns what a Celery worker answers, or null if malformed. */
-  private revoke(args: Record<string, unknown>): unknown {
+  /** Celery's `revoke` control command, and what a Celery worker answers to it. */
+  private revoke(args: Readonly<Record<string, unknown>>): unknown {
     const taskId = args['task_id'];
     const list: readonly unknown[] = Array.isArray(taskId) ? taskId : [taskId];
     const ids = list.filter((id): id is string => typeof id === 'string' && id !== '');
-    if (ids.length === 0) return null;
+    if (ids.length === 0) {
+      throw new TypeError("revoke() missing 1 required positional argument: 'task_id'");
+    }
     const stream = args[ALSO_ON_STREAM_ARGUMENT];
     this.onRevoke({
       ids,
@@ -163,4 +193,51 @@ export class PidboxListener {
         this.logger.warn(`Could not answer a Celery remote-control command: ${errorMessage(err)}`);
       });
   }
+}
+
+/**
+ * kombu's addressing: a command runs on the nodes its `destination` lists; without one, on the nodes
+ * whose name matches `pattern` (`matcher` `glob`, or `pcre` for a regular expression matched from the
+ * start); with neither, on every node.
+ */
+export function isAddressedTo(
+  command: Readonly<Record<string, unknown>>,
+  nodeName: string,
+): boolean {
+  const destination = command['destination'];
+  if (Array.isArray(destination) && destination.length > 0) return destination.includes(nodeName);
+  const pattern = command['pattern'];
+  const matcher = command['matcher'];
+  if (typeof pattern === 'string' && pattern !== '' && typeof matcher === 'string') {
+    return matchesPattern(nodeName, pattern, matcher);
+  }
+  return true;
+}
+
+function matchesPattern(name: string, pattern: string, matcher: string): boolean {
+  try {
+    if (matcher === 'pcre') return new RegExp(`^(?:${pattern})`).test(name);
+    if (matcher === 'glob') return globToRegExp(pattern).test(name);
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/** fnmatch's glob: `*`, `?` and `[...]`; everything else literal. */
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (const ch of glob) {
+    if (ch === '*') source += '.*';
+    else if (ch === '?') source += '.';
+    else if (ch === '[' || ch === ']') source += ch;
+    else source += ch.replace(/[.*+?^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+/** How kombu reports a command that raised: `repr(exc)`, e.g. `TypeError("...")`. */
+function errorRepr(err: unknown): string {
+  if (err instanceof Error) return `${err.name}(${pythonStringRepr(err.message)})`;
+  return `Exception(${pythonStringRepr(String(err))})`;
 }

@@ -98,6 +98,19 @@ export class RevocationListener implements RevocationGate {
     return this.ids.size;
   }
 
+  /** The revoked ids remembered now, oldest first (Celery's `inspect revoked`). */
+  revokedIds(): string[] {
+    return this.ids.list();
+  }
+
+  /**
+   * This worker's end of Celery's remote control, where the worker adds the commands beyond `ping` and
+   * `revoke`; undefined when the listener was built without `celeryRemoteControl`.
+   */
+  get remoteControl(): PidboxListener | undefined {
+    return this.pidbox;
+  }
+
   /**
    * Called, as each terminating revocation arrives, with every id it names (whether or not it runs here),
    * and the reason to abort its `ctx.signal` with.

@@ -51,6 +51,12 @@ export class RevokedIds {
   }
 
   /** True when `id` was revoked within the retention and not pushed out by newer revocations. */
+  /** The ids remembered now, oldest first (`inspect revoked`). */
+  list(): string[] {
+    this.purge();
+    return [...this.entries.keys()];
+  }
+
   has(id: string): boolean {
     const entry = this.entries.get(id);
     return entry !== undefined && entry.expiresAt > this.now();

@@ -40,6 +40,11 @@ export class TaskPublisher {
         : null;
   }
 
+  /** Where a task goes (for the `task-sent` event); the same decision `publish` makes. */
+  routeOf(task: string, target: RouteTarget): ResolvedRoute {
+    return this.router.route(task, target);
+  }
+
   /**
    * @throws InvalidOptionsError / UnknownQueueError for a route to a queue that cannot exist
    * @throws InvalidSendOptionsError for an eta beyond what the delay cascade carries (about 8.5 years)

@@ -12,10 +12,32 @@ export class ConcurrencyLimiter {
   private readonly waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private closed = false;
 
-  constructor(private readonly limit: number) {}
+  constructor(private limit: number) {}
+
+  /** Slots now (`pool_grow`, `pool_shrink`). */
+  get size(): number {
+    return this.limit;
+  }
+
+  /**
+   * Changes the number of slots (at least one). Growing lets waiters start at once; shrinking lets running
+   * tasks finish and starts no new one until fewer than `limit` run.
+   */
+  resize(limit: number): void {
+    this.limit = Math.max(1, limit);
+    while (this.running < this.limit && this.waiting.length > 0) {
+      this.running++;
+      this.waiting.shift()?.resolve();
+    }
+  }
 
   get active(): number {
     return this.running;
+  }
+
+  /** True when a task asking now would have to wait for a slot. */
+  get full(): boolean {
+    return this.running >= this.limit;
   }
 
   get queued(): number {
@@ -35,7 +57,8 @@ export class ConcurrencyLimiter {
   }
 
   release(): void {
-    const next = this.waiting.shift();
+    // After a shrink the slot is given up rather than passed on.
+    const next = this.running <= this.limit ? this.waiting.shift() : undefined;
     if (next)
       next.resolve(); // the slot passes straight to the next waiter
     else this.running--;

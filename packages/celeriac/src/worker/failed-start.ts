@@ -11,6 +11,8 @@ export interface StartedParts {
   readonly beat: Stoppable;
   readonly consumer: Stoppable | undefined;
   readonly forwarder: Stoppable | undefined;
+  /** Events and remote control. */
+  readonly operations: Stoppable | undefined;
   readonly revocations: Stoppable | undefined;
 }
 
@@ -27,6 +29,7 @@ export async function stopStartedParts(
     parts.beat.close(),
     parts.consumer?.close(),
     parts.forwarder?.close(),
+    parts.operations?.close(),
   ]);
   const last = await Promise.allSettled([parts.revocations?.close()]);
   for (const result of [...first, ...last]) {

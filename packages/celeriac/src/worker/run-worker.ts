@@ -79,7 +79,7 @@ export async function runWorker(
   module: Type,
   options: RunWorkerOptions = {},
 ): Promise<INestMicroservice | null> {
-  if (options.argv === undefined) return startWorker(module, options, null, null);
+  if (options.argv === undefined) return startWorker(module, options, null, null, false);
 
   const childIndex = takePoolChildMarker();
   let flags: WorkerFlags;
@@ -94,7 +94,7 @@ export async function runWorker(
     return null;
   }
   if (flags.pool !== 'processes') {
-    return startWorker(module, options, workerOverrides(flags, 'worker'), null);
+    return startWorker(module, options, workerOverrides(flags, 'worker'), null, flags.taskEvents);
   }
   if (childIndex !== null) {
     if (!process.send) {
@@ -103,9 +103,13 @@ export async function runWorker(
         false,
       );
     }
-    return startWorker(module, options, workerOverrides(flags, 'child'), {
-      limits: { maxTasks: flags.maxTasksPerChild, maxMemoryKiB: flags.maxMemoryPerChildKiB },
-    });
+    return startWorker(
+      module,
+      options,
+      workerOverrides(flags, 'child'),
+      { limits: { maxTasks: flags.maxTasksPerChild, maxMemoryKiB: flags.maxMemoryPerChildKiB } },
+      flags.taskEvents,
+    );
   }
   const entry = process.argv[1];
   if (entry === undefined) {
@@ -130,6 +134,7 @@ async function startWorker(
   options: RunWorkerOptions,
   overrides: WorkerOptions | null,
   child: ChildSetup | null,
+  taskEvents: boolean,
 ): Promise<INestMicroservice | null> {
   const strategy: AsyncMicroserviceOptions = {
     useFactory: (server: TaskQueueServer) => ({ strategy: server }),
@@ -160,6 +165,8 @@ async function startWorker(
       return usageFailure(errorMessage(err), false);
     }
   }
+  // `-E`: on from the start; without it the module's `events.taskEvents` stands.
+  if (taskEvents) server.setTaskEvents(true);
   try {
     await app.listen();
   } catch (err: unknown) {
@@ -186,6 +193,9 @@ async function startWorker(
         if (child) leavePool(logger);
       });
   };
+  server.onShutdownRequest(() => {
+    stop('Shutdown requested by remote control');
+  });
   for (const signal of options.signals ?? DEFAULT_SIGNALS) {
     const onSignal = (): void => {
       stop(`${signal} received`);

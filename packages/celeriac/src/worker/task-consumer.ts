@@ -69,41 +69,76 @@ export class TaskConsumer {
     };
   }
 
+  /** The queues consumed now. */
+  get consumedQueues(): readonly ResolvedQueue[] {
+    return this.consumers.map((c) => c.queue);
+  }
+
   async start(): Promise<void> {
     if (this.state !== 'idle')
       throw new IllegalStateError(`Cannot start a worker that is ${this.state}`);
     this.state = 'starting';
     await this.connection.waitForConnect(this.connectTimeoutMs);
-    for (const queue of this.queues) {
-      const consumer = new QueueConsumer(
-        this.connection,
-        queue,
-        this.options.queueLimits[queue.name]?.prefetch ?? this.options.prefetch,
-        (delivery) => {
-          const work: Promise<void> = this.runner.handle(delivery).then(
-            () => {
-              this.inFlight.delete(work);
-            },
-            (err: unknown) => {
-              this.inFlight.delete(work);
-              // The runner settles every delivery itself; reaching this is a bug, and the message stays
-              // unacked until its channel closes, so the broker redelivers it.
-              this.logger.error(`Unexpected error handling a delivery: ${errorStack(err)}`);
-            },
-          );
-          this.inFlight.add(work);
-        },
-        () => {
-          this.consumingMayHaveChanged();
-        },
-        this.options.deadLetters,
-      );
-      this.consumers.push(consumer);
-      await consumer.start();
-    }
+    for (const queue of this.queues) await this.consume(queue);
     this.watchDeadLetters();
     this.state = 'running';
     this.consumingMayHaveChanged();
+  }
+
+  /** Starts consuming one more queue (Celery's `add_consumer`); false when it is consumed already. */
+  async addQueue(queue: ResolvedQueue): Promise<boolean> {
+    if (this.state !== 'running') {
+      throw new IllegalStateError(`Cannot add a queue to a worker that is ${this.state}`);
+    }
+    if (this.consumers.some((c) => c.queue.name === queue.name)) return false;
+    await this.consume(queue);
+    this.consumingMayHaveChanged();
+    return true;
+  }
+
+  /**
+   * Stops consuming a queue (Celery's `cancel_consumer`): no new deliveries; those received already run
+   * or go back. False when the queue was not consumed.
+   */
+  async removeQueue(name: string): Promise<boolean> {
+    const consumer = this.consumers.find((c) => c.queue.name === name);
+    if (!consumer) return false;
+    this.consumers.splice(this.consumers.indexOf(consumer), 1);
+    await consumer.stopIntake();
+    // Its channel stays open while its deliveries run: they are acked on it.
+    void settleWithin([...this.inFlight], this.options.shutdownGraceMs).then(() =>
+      consumer.close(),
+    );
+    this.consumingMayHaveChanged();
+    return true;
+  }
+
+  private async consume(queue: ResolvedQueue): Promise<void> {
+    const consumer = new QueueConsumer(
+      this.connection,
+      queue,
+      this.options.queueLimits[queue.name]?.prefetch ?? this.options.prefetch,
+      (delivery) => {
+        const work: Promise<void> = this.runner.handle(delivery).then(
+          () => {
+            this.inFlight.delete(work);
+          },
+          (err: unknown) => {
+            this.inFlight.delete(work);
+            // The runner settles every delivery itself; reaching this is a bug, and the message stays
+            // unacked until its channel closes, so the broker redelivers it.
+            this.logger.error(`Unexpected error handling a delivery: ${errorStack(err)}`);
+          },
+        );
+        this.inFlight.add(work);
+      },
+      () => {
+        this.consumingMayHaveChanged();
+      },
+      this.options.deadLetters,
+    );
+    this.consumers.push(consumer);
+    await consumer.start();
   }
 
   /** Idempotent: every call gets the same promise. */

@@ -29,6 +29,11 @@ export class TaskDeclarations {
   limitsOf(task: string): TaskLimits {
     return this.limits.get(task) ?? NO_LIMITS;
   }
+
+  /** Replaces a task's limits at run time (the `rate_limit` and `time_limit` commands). */
+  changeLimits(task: string, change: Partial<TaskLimits>): void {
+    this.limits.set(task, Object.freeze({ ...this.limitsOf(task), ...change }));
+  }
 }
 
 /**

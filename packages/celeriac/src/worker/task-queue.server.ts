@@ -31,6 +31,7 @@ import type { TaskDispatcher } from './task-dispatcher.js';
 import { chordJoiner, resultStoring } from './result-storing.js';
 import { TaskRunner } from './task-runner.js';
 import { noTasksWarning, stopStartedParts } from './failed-start.js';
+import { WorkerOperations } from './worker-operations.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
@@ -58,6 +59,8 @@ export class TaskQueueServer
   private consumer: TaskConsumer | undefined;
   private forwarder: DelayForwarder | undefined;
   private revocations: RevocationListener | undefined;
+  private operations: WorkerOperations | undefined;
+  private readonly shutdownListeners = new Set<() => void>();
   private closing: Promise<void> | undefined;
   private readonly declarations = new TaskDeclarations();
   private tasksRegistered = false;
@@ -87,6 +90,16 @@ export class TaskQueueServer
       const tasks = new TaskPublisher(this.options, publisher);
       const revocations = revocationListener(this.runtime, this.options);
       this.revocations = revocations;
+      const operations = new WorkerOperations({
+        options: this.options,
+        publisher,
+        declarations: this.declarations,
+        taskNames: () => this.messageHandlers.keys(),
+        shutdown: () => {
+          this.remoteShutdown();
+        },
+      });
+      this.operations = operations;
       const runner = new TaskRunner(publisher, tasks, this, {
         concurrency: worker.concurrency,
         maxPayloadBytes: this.options.maxPayloadBytes,
@@ -103,6 +116,7 @@ export class TaskQueueServer
         onAbandoned: (task: string) => {
           for (const listener of [...this.abandonedListeners]) listener(task);
         },
+        events: operations.taskEvents,
       });
       revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
       // Before any task consumer: a worker that starts later never runs a task revoked earlier.
@@ -126,6 +140,7 @@ export class TaskQueueServer
       }
       this.runtime.registerWorker(this.consumer);
       await this.consumer.start();
+      operations.start({ runner, consumer: this.consumer, revocations });
       this._status$.next('consuming');
       // 'connecting' again while a queue has no consumer (reconnect, channel error, queue deleted).
       this.consumer.onConsumingChange((consuming) => {
@@ -156,10 +171,12 @@ export class TaskQueueServer
       beat: { close: () => this.beat.stop() },
       consumer: this.consumer,
       forwarder: this.forwarder,
+      operations: this.operations,
       revocations: this.revocations,
     };
     this.consumer = undefined;
     this.forwarder = undefined;
+    this.operations = undefined;
     this.revocations = undefined;
     await stopStartedParts(parts, this.logger);
     this._status$.next('closed');
@@ -180,6 +197,26 @@ export class TaskQueueServer
       throw new IllegalStateError('TaskQueueServer.configure() must be called before listen()');
     this.options = applyWorkerOverrides(this.options, overrides);
     return this.options.worker;
+  }
+
+  /**
+   * Calls `listener` when remote control asks this worker to shut down (Celery's `shutdown` command);
+   * `runWorker` then closes the app as on SIGTERM. Without a listener the worker closes itself.
+   * Returns a function that removes it.
+   */
+  onShutdownRequest(listener: () => void): () => void {
+    this.shutdownListeners.add(listener);
+    return () => {
+      this.shutdownListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Task events on or off (the worker's `-E`, or the `enable_events` command); before or after `listen()`.
+   */
+  setTaskEvents(enabled: boolean): void {
+    this.options = { ...this.options, events: { ...this.options.events, taskEvents: enabled } };
+    this.operations?.setTaskEvents(enabled);
   }
 
   /**
@@ -213,6 +250,8 @@ export class TaskQueueServer
       // Both at once: task intake must stop now, and held delayed tasks go back to the ready queue
       // at once, so another worker's forwarder fires them on time.
       await Promise.all([this.forwarder?.close(), this.consumer?.close()]);
+      // After the drain: the last task events, then worker-offline.
+      await this.operations?.close();
       // Last: a terminate still reaches tasks that run during the drain.
       await this.revocations?.close();
       this._status$.next('closed');
@@ -276,6 +315,14 @@ export class TaskQueueServer
         }
       });
     });
+  }
+
+  private remoteShutdown(): void {
+    if (this.shutdownListeners.size === 0) {
+      void this.close();
+      return;
+    }
+    for (const listener of [...this.shutdownListeners]) listener();
   }
 
   private taskRan(task: string): void {

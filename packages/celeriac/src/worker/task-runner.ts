@@ -2,7 +2,6 @@ import { Logger } from '@nestjs/common';
 import type { Publisher } from '../transport/publisher.js';
 import type { TaskPublisher } from '../sending/task-publisher.js';
 import { decodeTask } from '../message/decode-task.js';
-import type { ExceptionInfo } from '../message/result-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { revokedRejection, type RevocationGate } from '../revocation/revocation-gate.js';
 import { LimiterClosedError } from './concurrency-limiter.js';
@@ -12,16 +11,20 @@ import { callWithTimeLimits, type CallOutcome, type TimeLimitsMs } from './time-
 import { FailureHandler } from './failure-handler.js';
 import { FollowUpPublisher } from './follow-up-publisher.js';
 import type { Delivery } from '../transport/queue-consumer.js';
-import { TaskAbort } from '../task/task-abort.js';
+import type { TaskAbort } from '../task/task-abort.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
 import { TaskContext } from '../task/task-context.js';
+import type { TaskEvents } from '../events/task-events.js';
+import { HeldTasks } from './held-tasks.js';
+import { RunningTask } from './running-task.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 import type { ChordJoiner } from '../canvas/chord-join.js';
-import { ResultEncodeError, TaskReporter, type ResultStoring } from '../results/task-reporter.js';
+import { TaskReporter, type ResultStoring } from '../results/task-reporter.js';
+import { SuccessHandler } from './success-handler.js';
 import { afterHold, onArrival } from './admission.js';
-import { requeueUntilDue } from './eta-requeue.js';
 import { deferToDelayCascade } from './eta-deferral.js';
+import { requeueUntilDue } from './eta-requeue.js';
 import { EtaHolds } from './eta-holds.js';
 import { expired, undecodable, unknownTask } from './refusals.js';
 import { TaskSlots } from './task-slots.js';
@@ -40,6 +43,8 @@ export interface TaskRunnerOptions {
   readonly onAbandoned?: (task: string) => void;
   /** Queues with a lane of their own (`worker.queueLimits`): name → their concurrency. */
   readonly queueConcurrency?: Readonly<Record<string, number>>;
+  /** Celery task events; asked `enabled` before each, so they cost nothing while off. */
+  readonly events?: TaskEvents;
   /**
    * How long one eta hold may last, in ms; a task due later goes back to its queue then. Below the
    * broker's `consumer_timeout`, which closes the channel of a delivery unacked for longer.
@@ -60,11 +65,13 @@ export interface TaskRunnerOptions {
 export class TaskRunner {
   private readonly logger = new Logger(TaskRunner.name);
   private readonly slots: TaskSlots;
-  private readonly running = new Map<string, TaskAbort>();
+  /** The tasks held now, for terminate and the inspect commands. */
+  readonly held = new HeldTasks();
   private readonly holds = new EtaHolds();
   private readonly reporter: TaskReporter;
   private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
+  private readonly successes: SuccessHandler;
 
   constructor(
     private readonly publisher: Publisher,
@@ -95,23 +102,44 @@ export class TaskRunner {
       origin: options.origin,
       policyOf: (task) => dispatcher.retryPolicy(task),
     });
+    this.successes = new SuccessHandler(this.reporter, this.followUps, this.failures);
   }
 
   /** Tasks whose handler is running now. */
   get activeCount(): number {
-    return this.running.size;
+    return this.held.running.size;
   }
 
   /** Runs one delivery through the pipeline, then reports its outcome (straight, without a pair per task). */
   async handle(delivery: Delivery): Promise<void> {
     const decoded = decodeTask(delivery.message, { maxPayloadBytes: this.options.maxPayloadBytes });
     if (!decoded.ok) {
+      // Celery's task-rejected: a message it could not take as a task, dead-lettered, not requeued.
+      const events = this.options.events;
+      if (events?.enabled && decoded.taskId) events.rejected(decoded.taskId, false);
       await this.reporter.reject(delivery, undecodable(decoded));
       this.onOutcome('rejected', decoded.task);
       return;
     }
     const message = decoded.message;
     this.onOutcome(await this.admit(delivery, message), message.task);
+  }
+
+  /** The task's rate limit changed (`rate_limit` command): its next task waits at the new rate. */
+  rateLimitChanged(task: string): void {
+    this.slots.rateLimitChanged(task);
+  }
+
+  /** Tasks the shared pool runs at once now. */
+  get poolSize(): number {
+    return this.slots.sharedPool.size;
+  }
+
+  /** Grows or shrinks the shared pool by `delta` slots; returns its new size. */
+  resizePool(delta: number): number {
+    const pool = this.slots.sharedPool;
+    pool.resize(pool.size + delta);
+    return pool.size;
   }
 
   /** Stop starting tasks: deliveries waiting for an eta or a slot go back to the queue. */
@@ -122,7 +150,7 @@ export class TaskRunner {
 
   /** Aborts the `ctx.signal` of the task with this id, if it runs here (a revoke with `terminate`). */
   terminate(taskId: string, reason: Error): boolean {
-    const abort = this.running.get(taskId);
+    const abort = this.held.running.get(taskId);
     abort?.abort(reason);
     return abort !== undefined;
   }
@@ -132,7 +160,7 @@ export class TaskRunner {
    * `WorkerShutdownError`, and whatever the handler does next, its task is left for redelivery (see `run`).
    */
   abortRunning(graceMs: number): void {
-    for (const abort of this.running.values()) abort.abort(new WorkerShutdownError(graceMs));
+    for (const abort of this.held.running.values()) abort.abort(new WorkerShutdownError(graceMs));
   }
 
   /** The checks a decoded task passes before it may take a slot (decided in `admission.ts`). */
@@ -145,10 +173,14 @@ export class TaskRunner {
       delays !== null,
       Date.now(),
     );
+    const events = this.options.events;
     if (arrival === 'unknown-task') {
+      // Celery reports a task nobody registered as failed with NotRegistered.
+      if (events?.enabled) events.unknownTask(message.id, message.task);
       await this.reporter.reject(delivery, unknownTask(message, this.options.nodeName));
       return 'rejected';
     }
+    if (events?.enabled) events.received(message);
     if (arrival === 'expired') return this.revokeExpired(delivery, message);
     // Awaited only when the gate has to wait (a re-sync): an await per check costs a promise and a turn.
     const revoked = this.options.revocations?.isRevoked(message.id);
@@ -161,7 +193,9 @@ export class TaskRunner {
     if (arrival === 'hold' && message.eta) {
       const eta = message.eta.getTime();
       const until = Math.min(eta, Date.now() + this.options.maxHoldMs);
+      this.held.scheduled.set(message.id, { message, delivery });
       const reached = await this.holds.until(until);
+      this.held.scheduled.delete(message.id);
       const held = afterHold(reached, until < eta, message.expires, Date.now());
       if (held === 'give-back') return this.giveBack(delivery);
       if (held === 'expired') return this.revokeExpired(delivery, message);
@@ -172,16 +206,21 @@ export class TaskRunner {
     // The rate limit is waited for before taking a slot, so tasks of other names keep flowing.
     const rate = this.slots.rateLimiterOf(message.task);
     const slots = this.slots.laneOf(delivery.queue.name);
+    // Only a task that has to wait is listed as reserved: the common path pays nothing for it.
+    const waits = rate !== null || slots.full;
+    if (waits) this.held.reserved.set(message.id, { message, delivery });
     try {
       // Not `await rate?.acquire()`: awaiting undefined would still cost a turn per task.
       if (rate) await rate.acquire();
       await slots.acquire();
     } catch (err: unknown) {
+      if (waits) this.held.reserved.delete(message.id);
       if (err instanceof LimiterClosedError || err instanceof RateLimiterClosedError) {
         return this.giveBack(delivery);
       }
       throw err;
     }
+    if (waits) this.held.reserved.delete(message.id);
     try {
       // Its channel closed while it waited for an eta or a slot: the broker redelivers it, so running
       // this copy would only make a duplicate (and its ack could not be sent anyway).
@@ -198,7 +237,14 @@ export class TaskRunner {
   }
 
   private async run(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    const abort = new TaskAbort();
+    const abort = new RunningTask(message, delivery, Date.now());
+    const events = this.options.events;
+    // A number, not an object: with events off this costs nothing per task.
+    let startedAt = 0;
+    if (events?.enabled) {
+      events.started(message.id);
+      startedAt = performance.now();
+    }
     const ctx = new TaskContext(
       message,
       delivery.message.fields,
@@ -206,7 +252,7 @@ export class TaskRunner {
       this.options.nodeName,
       abort,
     );
-    this.running.set(message.id, abort);
+    this.held.running.set(message.id, abort);
     const limits = effectiveTimeLimits(message.timeLimit, this.dispatcher.limitsOf(message.task));
     let outcome: CallOutcome;
     try {
@@ -229,7 +275,7 @@ export class TaskRunner {
         );
       }
     } finally {
-      this.running.delete(message.id);
+      this.held.finished(abort);
     }
     if (this.options.revocations?.wasTerminated(message.id)) {
       return this.refuseRevoked(delivery, message, 'terminated');
@@ -239,8 +285,26 @@ export class TaskRunner {
     if (abort.reason instanceof WorkerShutdownError && (!outcome.ok || delivery.stale)) {
       return this.giveBack(delivery);
     }
-    if (!outcome.ok) return this.failures.afterThrow(delivery, message, outcome.thrown);
-    return this.succeed(delivery, message, outcome.value);
+    if (!outcome.ok) {
+      const failed = await this.failures.afterThrow(delivery, message, outcome.thrown);
+      if (events?.enabled) {
+        if (failed === 'retried') events.retried(message.id, outcome.thrown);
+        else if (failed === 'failed') events.failed(message.id, outcome.thrown);
+      }
+      return failed;
+    }
+    const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
+    const succeeded = await this.successes.afterReturn(
+      delivery,
+      message,
+      outcome.value,
+      wantsResult,
+    );
+    // startedAt is 0 when events were switched on while the task ran: no runtime to report then.
+    if (events?.enabled && succeeded === 'succeeded' && startedAt > 0) {
+      events.succeeded(message.id, outcome.value, (performance.now() - startedAt) / 1000);
+    }
+    return succeeded;
   }
 
   /** Starts the handler; a terminating revoke gives it the grace to stop (see `RevocationGate`). */
@@ -257,49 +321,14 @@ export class TaskRunner {
     this.options.onAbandoned?.(message.task);
   }
 
-  private async succeed(
-    delivery: Delivery,
-    message: TaskMessage,
-    value: unknown,
-  ): Promise<TaskOutcome> {
-    const wantsResult = !message.ignoreResult && !this.dispatcher.ignoresResult(message.task);
-    try {
-      // Follow-ups go out before the result, as in Celery, so the result can name them as children.
-      const children = await this.followUps.afterSuccess(message, value);
-      if (wantsResult) {
-        const queue = delivery.message.fields.routingKey;
-        await this.reporter.reply(message, 'SUCCESS', value ?? null, null, children, queue);
-      }
-      // A chord header member counts after its result is stored, as in Celery, and before its ack.
-      if (message.embed.chord !== null) {
-        await this.followUps.afterChordPart(message, 'SUCCESS', value ?? null, null);
-      }
-      // Guarded: the hot path should not build a string per task that no logger prints.
-      if (Logger.isLevelEnabled('debug'))
-        this.logger.debug(`Task ${message.task}[${message.id}] succeeded`);
-      delivery.ack();
-      return 'succeeded';
-    } catch (err: unknown) {
-      if (err instanceof ResultEncodeError) {
-        // Celery reports a return value it cannot serialize as kombu's EncodeError.
-        const info: ExceptionInfo = {
-          excType: 'EncodeError',
-          excModule: 'kombu.exceptions',
-          excMessage: [err.message],
-        };
-        return this.failures.handle(delivery, message, { info, traceback: null });
-      }
-      this.reporter.requeueAfterBrokerError(delivery, `task ${message.task}[${message.id}]`, err);
-      return 'requeued';
-    }
-  }
-
   /** REVOKED to the caller, a dead letter with reason `revoked`, then the ack. */
   private async refuseRevoked(
     delivery: Delivery,
     message: TaskMessage,
     how: 'revoked' | 'terminated' = 'revoked',
   ): Promise<TaskOutcome> {
+    const events = this.options.events;
+    if (events?.enabled) events.revoked(message.id, how === 'terminated', false);
     const rejection = revokedRejection(message, how);
     await this.reporter.reject(delivery, rejection);
     if (message.embed.chord !== null)
@@ -308,6 +337,8 @@ export class TaskRunner {
   }
 
   private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
+    const events = this.options.events;
+    if (events?.enabled) events.revoked(message.id, false, true);
     const rejection = expired(message);
     await this.reporter.reject(delivery, rejection);
     if (message.embed.chord !== null)

@@ -46,6 +46,16 @@ export class TaskSlots {
     return limiter;
   }
 
+  /** The shared pool's slots, for `pool_grow` and `pool_shrink`. */
+  get sharedPool(): ConcurrencyLimiter {
+    return this.shared;
+  }
+
+  /** Forgets the task's rate limiter, so the next task of that name gets one at its new rate. */
+  rateLimitChanged(task: string): void {
+    this.rateLimiters.delete(task);
+  }
+
   /** Rejects every waiter now and later; running tasks keep their slots until they release. */
   close(): void {
     this.shared.close();
