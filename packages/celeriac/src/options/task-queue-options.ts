@@ -1,4 +1,26 @@
 import type { BeatOptions, ResolvedBeatOptions } from './beat-options.js';
+import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
+import type {
+  EventOptions,
+  ResolvedEventOptions,
+  ResolvedRevocationOptions,
+  RevocationOptions,
+} from './revocation-and-event-options.js';
+
+export type {
+  EventOptions,
+  ResolvedEventOptions,
+  ResolvedRevocationOptions,
+  RevocationOptions,
+} from './revocation-and-event-options.js';
+
+export type {
+  DeadLetterOptions,
+  QueueLimitOptions,
+  ResolvedDeadLetterOptions,
+  ResolvedWorkerOptions,
+  WorkerOptions,
+} from './worker-options.js';
 
 /**
  * What users pass to `TaskQueueModule.forRoot()`. Every default lives in `TASK_QUEUE_DEFAULTS`, and
@@ -50,129 +72,6 @@ export interface RouteTarget {
  * `send()` wins over any route.
  */
 export type TaskRoutes = Readonly<Record<string, RouteTarget | string>>;
-
-/** Options of the worker side (`TaskQueueServer`). */
-export interface WorkerOptions {
-  /**
-   * Queues to consume, by name (`-Q a,b`). Each must be declared in `queues` or be the default queue.
-   * @defaultValue `[defaultQueue]`
-   */
-  queues?: readonly string[];
-  /**
-   * How many tasks run at once in this process.
-   * @defaultValue `10`
-   */
-  concurrency?: number;
-  /**
-   * Unacked deliveries the broker may push to each consumer. Tasks beyond `concurrency` wait in memory,
-   * so keep it small for long tasks.
-   * @defaultValue `concurrency`
-   */
-  prefetch?: number;
-  /**
-   * How long `close()` (SIGTERM) lets running tasks finish before closing; unfinished ones stay unacked and
-   * the broker redelivers them.
-   * @defaultValue `10_000`
-   */
-  shutdownGraceMs?: number;
-  /**
-   * Node name in results, events and `origin` headers, like Celery's `-n`.
-   * @defaultValue `celeriac@<hostname>`
-   */
-  nodeName?: string;
-  /**
-   * Queues that get a lane of their own: their own concurrency (tasks of that queue running at once) and
-   * prefetch, e.g. `{ hipri: { concurrency: 50 }, reports: { concurrency: 2 } }`. Queues not listed share
-   * the worker's `concurrency`.
-   * @defaultValue `{}`
-   */
-  queueLimits?: Readonly<Record<string, QueueLimitOptions>>;
-  /**
-   * Run the beat (periodic tasks) in this worker too, like Celery's `-B`. Any number of workers may: they
-   * elect one leader, and only the leader sends ticks.
-   * @defaultValue `false`
-   */
-  beat?: boolean;
-  /** Retention of the `<queue>.dead` queues this worker declares, and when to warn about their depth. */
-  deadLetters?: DeadLetterOptions;
-}
-
-/**
- * Retention of dead-letter queues (`<queue>.dead`), applied as queue arguments when a worker declares one
- * that does not exist yet. An existing one is left as it is (RabbitMQ refuses to redeclare a queue with
- * other arguments), so changing these, or upgrading from a version without them, needs the queue deleted
- * once empty, or a policy (see the README's Dead letters section).
- */
-export interface DeadLetterOptions {
-  /** Dead letters older than this are dropped (`x-message-ttl`); `null` keeps them. @defaultValue `1_209_600_000` (14 days) */
-  maxAgeMs?: number | null;
-  /** At most this many are kept, the oldest dropped first (`x-max-length`); `null` for no limit. @defaultValue `100_000` */
-  maxLength?: number | null;
-  /** A worker warns (log and health) while a dead-letter queue holds at least this many; `null` never. @defaultValue `1_000` */
-  warnDepth?: number | null;
-  /** How often a worker looks at the depth of its dead-letter queues. @defaultValue `60_000` */
-  checkIntervalMs?: number;
-}
-
-/** A queue's own lane in a worker (see `WorkerOptions.queueLimits`). */
-export interface QueueLimitOptions {
-  /** Tasks from this queue running at once. @defaultValue the worker's `concurrency` */
-  concurrency?: number;
-  /** Unacked deliveries of this queue's consumer. @defaultValue this queue's `concurrency` */
-  prefetch?: number;
-}
-
-/** Options of task revocation (`TaskClient.revoke()`); clients and workers of one app must agree on them. */
-export interface RevocationOptions {
-  /**
-   * How long a revocation counts: a worker refuses a revoked task for this long after the revoke, including
-   * a worker that starts later (it reads this window back at start). Also the stream's `x-max-age`, so every
-   * process using one stream must give the same value. Celery's `REVOKE_EXPIRES` (3 h).
-   * @defaultValue `10_800_000`
-   */
-  retentionMs?: number;
-  /**
-   * Name of the RabbitMQ stream that carries revocations (declared on first use).
-   * @defaultValue `'celeriac.revoked'`
-   */
-  stream?: string;
-  /**
-   * Most revoked ids a worker keeps in memory; past it the oldest are forgotten first. Celery's
-   * `REVOKES_MAX`.
-   * @defaultValue `50_000`
-   */
-  maxIds?: number;
-  /**
-   * After `revoke(id, { terminate: true })` aborted a running task's `ctx.signal`, how long its handler may
-   * take to settle before the worker reports it REVOKED and frees its slot anyway.
-   * @defaultValue `5_000`
-   */
-  terminateGraceMs?: number;
-}
-
-/**
- * Celery's monitoring events (see docs/operations.md), which `celery events`, Flower and
- * `celeriac events` read from the `celeryev` exchange.
- */
-export interface EventOptions {
-  /**
-   * `worker-online`, a `worker-heartbeat` every 2 s and `worker-offline`, from each worker.
-   * @defaultValue `true`, as in Celery
-   */
-  workerEvents?: boolean;
-  /**
-   * `task-received`, `-started`, `-succeeded`, `-failed`, `-retried`, `-rejected`, `-revoked` from each
-   * worker (Celery's `worker_send_task_events`, `-E`); switched at run time by the `enable_events` and
-   * `disable_events` remote-control commands.
-   * @defaultValue `false`, as in Celery
-   */
-  taskEvents?: boolean;
-  /**
-   * `task-sent` from the client for every task it publishes (Celery's `task_send_sent_event`).
-   * @defaultValue `false`
-   */
-  taskSent?: boolean;
-}
 
 export interface TaskQueueOptions {
   /**
@@ -348,26 +247,6 @@ export interface ResolvedRoute {
   readonly declare: ResolvedQueue | null;
 }
 
-export interface ResolvedWorkerOptions {
-  readonly queues: readonly string[];
-  readonly concurrency: number;
-  readonly prefetch: number;
-  readonly shutdownGraceMs: number;
-  readonly nodeName: string;
-  /** Per-queue lanes, by queue name. */
-  readonly queueLimits: Readonly<Record<string, Readonly<Required<QueueLimitOptions>>>>;
-  /** Run the beat in this worker (`-B`). */
-  readonly beat: boolean;
-  readonly deadLetters: ResolvedDeadLetterOptions;
-}
-
-export interface ResolvedDeadLetterOptions {
-  readonly maxAgeMs: number | null;
-  readonly maxLength: number | null;
-  readonly warnDepth: number | null;
-  readonly checkIntervalMs: number;
-}
-
 /** Where results go: Celery's `rpc://`, or a Redis server in Celery's key layout. */
 export type ResolvedResultBackend =
   { readonly kind: 'rpc' } | { readonly kind: 'redis'; readonly url: string };
@@ -380,15 +259,6 @@ export interface ResolvedResultOptions {
   readonly maxTracked: number;
   /** The default `get()` timeout; 0 = none. */
   readonly timeoutMs: number;
-}
-
-export type ResolvedEventOptions = Readonly<Required<EventOptions>>;
-
-export interface ResolvedRevocationOptions {
-  readonly retentionMs: number;
-  readonly stream: string;
-  readonly maxIds: number;
-  readonly terminateGraceMs: number;
 }
 
 /** Options after `resolveOptions()`: defaults applied, validated, frozen. */

@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -21,16 +20,16 @@ import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../options/task-queue.constants.js';
 import { BeatService } from '../runtime/beat.service.js';
 import { type TaskQueueHealth, TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
-import { bindArguments } from './bind-arguments.js';
 import type { TaskLimits } from '../task/task-limits.js';
 import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskContext } from '../task/task-context.js';
 import { TaskConsumer } from './task-consumer.js';
-import { checkedLimits, TaskDeclarations } from './task-declarations.js';
+import { TaskDeclarations } from './task-declarations.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
-import { chordJoiner, resultStoring } from './result-storing.js';
-import { TaskRunner } from './task-runner.js';
+import { createRunner } from './create-runner.js';
+import { taskHandlers } from './task-handlers.js';
 import { noTasksWarning, stopStartedParts } from './failed-start.js';
+import { WorkerListeners } from './worker-listeners.js';
 import { WorkerOperations } from './worker-operations.js';
 import { errorStack, toError } from '../errors/error-text.js';
 
@@ -60,12 +59,10 @@ export class TaskQueueServer
   private forwarder: DelayForwarder | undefined;
   private revocations: RevocationListener | undefined;
   private operations: WorkerOperations | undefined;
-  private readonly shutdownListeners = new Set<() => void>();
   private closing: Promise<void> | undefined;
   private readonly declarations = new TaskDeclarations();
   private tasksRegistered = false;
-  private readonly taskRunListeners = new Set<(task: string) => void>();
-  private readonly abandonedListeners = new Set<(task: string) => void>();
+  private readonly listeners = new WorkerListeners();
 
   constructor(
     // Not readonly: configure() may replace the worker options before listen().
@@ -100,23 +97,13 @@ export class TaskQueueServer
         },
       });
       this.operations = operations;
-      const runner = new TaskRunner(publisher, tasks, this, {
-        concurrency: worker.concurrency,
-        maxPayloadBytes: this.options.maxPayloadBytes,
-        nodeName: worker.nodeName,
-        origin: `gen${process.pid}@${hostname()}`,
-        // A hold outlasting the broker's consumer_timeout would get its channel closed (eta-requeue.ts).
-        maxHoldMs: Math.floor(this.options.brokerConsumerTimeoutMs / 2),
+      const runner = createRunner(this, {
+        options: this.options,
+        runtime: this.runtime,
+        tasks,
         revocations,
-        results: resultStoring(this.runtime, this.options),
-        chords: chordJoiner(this.runtime, tasks, `gen${process.pid}@${hostname()}`),
-        queueConcurrency: Object.fromEntries(
-          Object.entries(worker.queueLimits).map(([queue, lane]) => [queue, lane.concurrency]),
-        ),
-        onAbandoned: (task: string) => {
-          for (const listener of [...this.abandonedListeners]) listener(task);
-        },
         events: operations.taskEvents,
+        listeners: this.listeners,
       });
       revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
       // Before any task consumer: a worker that starts later never runs a task revoked earlier.
@@ -205,10 +192,7 @@ export class TaskQueueServer
    * Returns a function that removes it.
    */
   onShutdownRequest(listener: () => void): () => void {
-    this.shutdownListeners.add(listener);
-    return () => {
-      this.shutdownListeners.delete(listener);
-    };
+    return this.listeners.onShutdownRequest(listener);
   }
 
   /**
@@ -224,10 +208,7 @@ export class TaskQueueServer
    * its message acked (a process pool child counts its tasks with it). Returns a function that removes it.
    */
   onTaskRun(listener: (task: string) => void): () => void {
-    this.taskRunListeners.add(listener);
-    return () => {
-      this.taskRunListeners.delete(listener);
-    };
+    return this.listeners.onTaskRun(listener);
   }
 
   /**
@@ -235,10 +216,7 @@ export class TaskQueueServer
    * was reported failed, but the handler may still run (a process pool child retires on it).
    */
   onTaskAbandoned(listener: (task: string) => void): () => void {
-    this.abandonedListeners.add(listener);
-    return () => {
-      this.abandonedListeners.delete(listener);
-    };
+    return this.listeners.onTaskAbandoned(listener);
   }
 
   /** Warm shutdown (see `TaskConsumer.close`). Idempotent. */
@@ -311,29 +289,14 @@ export class TaskQueueServer
           reject(toError(err));
         } finally {
           end();
-          this.taskRan(message.task);
+          this.listeners.taskRan(message.task);
         }
       });
     });
   }
 
   private remoteShutdown(): void {
-    if (this.shutdownListeners.size === 0) {
-      void this.close();
-      return;
-    }
-    for (const listener of [...this.shutdownListeners]) listener();
-  }
-
-  private taskRan(task: string): void {
-    // A Set's iterator tolerates a listener removing itself; no copy per task.
-    for (const listener of this.taskRunListeners) {
-      try {
-        listener(task);
-      } catch (err: unknown) {
-        this.logger.error(`A task-run listener threw: ${errorStack(err)}`);
-      }
-    }
+    if (!this.listeners.shutdownRequested()) void this.close();
   }
 
   /**
@@ -342,23 +305,11 @@ export class TaskQueueServer
    */
   private registerTasks(): void {
     if (this.tasksRegistered) return;
-    for (const name of this.registry.names()) {
-      const task = this.registry.get(name);
-      if (!task) continue;
-      if (this.messageHandlers.has(name))
-        throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
-      const { params, ignoreResult } = task.metadata;
-      this.declarations.declare(
-        name,
-        ignoreResult,
-        task.retry,
-        checkedLimits(task.limits, task.owner, this.options.brokerConsumerTimeoutMs),
-      );
-      const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
-        Promise.resolve(
-          task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
-        );
-      this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
+    for (const task of taskHandlers(this.registry, this.options.brokerConsumerTimeoutMs)) {
+      if (this.messageHandlers.has(task.name))
+        throw new DuplicateTaskError(task.name, 'a @MessagePattern handler', task.owner);
+      this.declarations.declare(task.name, task.ignoreResult, task.retry, task.limits);
+      this.addHandler(task.name, task.handler as MessageHandler, false, task.extras);
     }
     this.tasksRegistered = true;
   }
