@@ -162,4 +162,23 @@ describe('PendingPublishes waiting through an outage', () => {
     expect(waiting).toEqual(live.map((p) => p.request));
     queue.dispose();
   });
+
+  it('whenEmpty resolves at once with nothing pending, else when the last publish settles', async () => {
+    const queue = new PendingPublishes<string>(() => undefined);
+    await queue.whenEmpty();
+    const a = pending('a', 60_000, []);
+    const b = pending('b', 60_000, []);
+    queue.add(a);
+    queue.add(b);
+    let emptied = 0;
+    const first = queue.whenEmpty().then(() => emptied++);
+    const second = queue.whenEmpty().then(() => emptied++);
+    queue.settle(a);
+    await Promise.resolve();
+    expect(emptied).toBe(0);
+    queue.settle(b);
+    await Promise.all([first, second]);
+    expect(emptied).toBe(2);
+    queue.dispose();
+  });
 });

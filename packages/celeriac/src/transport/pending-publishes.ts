@@ -31,6 +31,8 @@ export class PendingPublishes<Request> {
   private waiting: PendingPublish<Request>[] = [];
   private waitingHead = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Called when the last pending publish settles, for `whenEmpty()`. */
+  private emptied: (() => void) | undefined;
 
   /** @param onExpired called for each publish whose deadline passed; it must settle it */
   constructor(private readonly onExpired: (publish: PendingPublish<Request>) => void) {}
@@ -53,8 +55,25 @@ export class PendingPublishes<Request> {
     if (publish.settled) return false;
     publish.settled = true;
     this.all.delete(publish);
-    if (this.all.size === 0) this.disarmTimer();
+    if (this.all.size === 0) {
+      this.disarmTimer();
+      const emptied = this.emptied;
+      this.emptied = undefined;
+      emptied?.();
+    }
     return true;
+  }
+
+  /** Resolves once no publish is pending (at once when none is): what a closing publisher waits for. */
+  whenEmpty(): Promise<void> {
+    if (this.all.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const before = this.emptied;
+      this.emptied = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /**

@@ -45,8 +45,6 @@ export class Publisher {
   private readonly pendingPublishes = new PendingPublishes<PublishRequest>((publish) => {
     this.fail(publish, this.timeoutError(publish.request, publish.written));
   });
-  /** Resolved when the last in-flight publish settles after `close()` started. */
-  private drained: (() => void) | undefined;
   private readonly stopListening: () => void;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -158,11 +156,7 @@ export class Publisher {
     ) {
       this.fail(next, closedError(next.request));
     }
-    if (this.pendingPublishes.size > 0) {
-      await new Promise<void>((resolve) => {
-        this.drained = resolve;
-      });
-    }
+    await this.pendingPublishes.whenEmpty();
     this.pendingPublishes.dispose();
     await this.channel.close();
   }
@@ -317,21 +311,11 @@ export class Publisher {
   private succeed(publish: PendingPublish<PublishRequest>): void {
     if (!this.pendingPublishes.settle(publish)) return;
     publish.resolve();
-    this.afterSettle();
   }
 
   private fail(publish: PendingPublish<PublishRequest>, err: Error): void {
     if (!this.pendingPublishes.settle(publish)) return;
     publish.reject(err);
-    this.afterSettle();
-  }
-
-  private afterSettle(): void {
-    if (this.drained && this.pendingPublishes.size === 0) {
-      const drained = this.drained;
-      this.drained = undefined;
-      drained();
-    }
   }
 
   private timeoutError(request: PublishRequest, written: boolean): PublishTimeoutError {
