@@ -12,6 +12,7 @@ const CASES = [
   'nested',
   'big',
   'failure',
+  'invalid_args',
   'countdown',
   'expires_past',
   'chain',

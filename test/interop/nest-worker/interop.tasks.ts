@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { Task, type TaskContext } from '@app/task-queue';
+import { z } from 'zod';
+import { Task, defineTask, type TaskContext } from '@app/task-queue';
+
+/** A task with a run-time contract: a Python caller's wrong-shaped arguments must fail readably. */
+const addChecked = defineTask('tasks.add_checked', {
+  args: z.tuple([z.number(), z.number()]),
+  result: z.number(),
+});
 
 /** Python's ValueError, by name and module, so a Python caller's `.get()` raises the builtin class. */
 class ValueError extends Error {
@@ -18,6 +25,11 @@ export class InteropTasks {
 
   @Task({ name: 'tasks.add', params: ['x', 'y'] })
   add(x: number, y: number): number {
+    return x + y;
+  }
+
+  @Task(addChecked, { params: ['x', 'y'] })
+  addChecked(x: number, y: number): number {
     return x + y;
   }
 

@@ -21,6 +21,7 @@ import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
+import { checkedArguments } from './checked-arguments.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
@@ -73,13 +74,21 @@ export class TaskClient {
     kwargs: Kwargs = {},
     options: SendWithLinksOptions = {},
   ): Promise<AsyncResult> {
-    const name = typeof task === 'string' ? task : task.name;
-    return this.sendOne(name, args, kwargs, options, {});
+    if (typeof task === 'string') return this.sendOne(task, args, kwargs, options, {});
+    // Only a reference with a schema pays for the check; the others go straight on.
+    if (task.argsSchema && Object.keys(kwargs).length === 0) {
+      return checkedArguments(task.name, task.argsSchema, args).then(() =>
+        this.sendOne(task.name, args, kwargs, options, {}),
+      );
+    }
+    return this.sendOne(task.name, args, kwargs, options, {});
   }
 
-  /** Celery's `delay()`: positional args, default options. */
-  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>> {
-    return this.send<R>(task, args);
+  /** Celery's `delay()`: positional args, default options; by name or typed reference, as `send()`. */
+  delay<A extends readonly unknown[], R>(task: TaskRef<A, R>, ...args: A): Promise<AsyncResult<R>>;
+  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>>;
+  delay(task: string | TaskRef, ...args: unknown[]): Promise<AsyncResult> {
+    return typeof task === 'string' ? this.send(task, args) : this.send(task, args);
   }
 
   /**

@@ -21,7 +21,7 @@ import type { RevocationListener } from '../revocation/revocation-listener.js';
 import { RESOLVED_OPTIONS, TASK_TRANSPORT } from '../options/task-queue.constants.js';
 import { BeatService } from '../runtime/beat.service.js';
 import { type TaskQueueHealth, TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
-import { bindArguments } from './bind-arguments.js';
+import { boundHandler } from './contract-handler.js';
 import type { TaskLimits } from '../task/task-limits.js';
 import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskContext } from '../task/task-context.js';
@@ -297,17 +297,14 @@ export class TaskQueueServer
       if (!task) continue;
       if (this.messageHandlers.has(name))
         throw new DuplicateTaskError(name, 'a @MessagePattern handler', task.owner);
-      const { params, ignoreResult } = task.metadata;
+      const { ignoreResult } = task.metadata;
       this.declarations.declare(
         name,
         ignoreResult,
         task.retry,
         checkedLimits(task.limits, task.owner, this.options.brokerConsumerTimeoutMs),
       );
-      const handler = (message: TaskMessage, ctx: TaskContext): Promise<unknown> =>
-        Promise.resolve(
-          task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
-        );
+      const handler = boundHandler(task);
       this.addHandler(name, handler as MessageHandler, false, { celeriac: task.metadata });
     }
     this.tasksRegistered = true;
