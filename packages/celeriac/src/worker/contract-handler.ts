@@ -16,13 +16,24 @@ export type BoundHandler = (message: TaskMessage, ctx: TaskContext) => Promise<u
  */
 export function boundHandler(task: RegisteredTask): BoundHandler {
   const { name, params, argsSchema, resultSchema } = task.metadata;
+  const required = requiredCount(task);
   if (!argsSchema && !resultSchema) {
     return (message, ctx) =>
       Promise.resolve(
-        task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
+        task.handler(...bindArguments(name, message.args, message.kwargs, params, required), ctx),
       );
   }
-  return (message, ctx) => checkedCall(task, message, ctx);
+  return (message, ctx) => checkedCall(task, required, message, ctx);
+}
+
+/**
+ * How many leading parameters a call must fill: those before the first default (`handler.length`).
+ * With declared params, no more than they name; without, the last counted one may be the task context.
+ */
+function requiredCount(task: RegisteredTask): number {
+  const { params } = task.metadata;
+  const length = task.handler.length;
+  return params ? Math.min(length, params.length) : Math.max(0, length - 1);
 }
 
 /**
@@ -33,11 +44,19 @@ export function boundHandler(task: RegisteredTask): BoundHandler {
  */
 async function checkedCall(
   task: RegisteredTask,
+  required: number,
   message: TaskMessage,
   ctx: TaskContext,
 ): Promise<unknown> {
   const { name, params, argsSchema, resultSchema } = task.metadata;
-  let args: readonly unknown[] = bindArguments(name, message.args, message.kwargs, params);
+  let args: readonly unknown[] = bindArguments(
+    name,
+    message.args,
+    message.kwargs,
+    params,
+    // A schema judges the call itself, with a message that names the schema's expectations.
+    argsSchema ? 0 : required,
+  );
   if (argsSchema) {
     const verdict = await checkWithSchema(argsSchema, args);
     if (!verdict.ok) throw new ValidationError(name, 'arguments', verdict.issues);
