@@ -75,13 +75,18 @@ export class TaskClient {
     options: SendWithLinksOptions = {},
   ): Promise<AsyncResult> {
     if (typeof task === 'string') return this.sendOne(task, args, kwargs, options, {});
+    // A reference that never reports makes the handle refuse to wait, unless the caller said otherwise.
+    const sendOptions =
+      task.ignoresResult === true && options.ignoreResult === undefined
+        ? { ...options, ignoreResult: true }
+        : options;
     // Only a reference with a schema pays for the check; the others go straight on.
     if (task.argsSchema && Object.keys(kwargs).length === 0) {
       return checkedArguments(task.name, task.argsSchema, args).then(() =>
-        this.sendOne(task.name, args, kwargs, options, {}),
+        this.sendOne(task.name, args, kwargs, sendOptions, {}),
       );
     }
-    return this.sendOne(task.name, args, kwargs, options, {});
+    return this.sendOne(task.name, args, kwargs, sendOptions, {});
   }
 
   /** Celery's `delay()`: positional args, default options; by name or typed reference, as `send()`. */

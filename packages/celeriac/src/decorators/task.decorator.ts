@@ -61,6 +61,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
   // A TaskRef's own fields, read above.
   'argsSchema',
   'resultSchema',
+  'paramNames',
+  'ignoresResult',
   'params',
   'ignoreResult',
   ...RETRY_KEYS,
@@ -102,8 +104,8 @@ export function Task(
   // A TaskRef carries only a name; TaskOptions may carry more. Reading the optional fields off either is safe.
   const given: Partial<TaskOptions> = typeof nameOrOptions === 'string' ? {} : nameOrOptions;
   const name = typeof nameOrOptions === 'string' ? nameOrOptions : nameOrOptions.name;
-  const params = given.params ?? extra.params;
   const ref = typeof nameOrOptions === 'string' ? null : (nameOrOptions as Partial<TaskRef>);
+  const params = given.params ?? ref?.paramNames ?? extra.params;
   const retry: Record<string, unknown> = {};
   for (const key of RETRY_KEYS) {
     // `!== undefined`, not `??`: `maxRetries: null` (no limit) is a value.
@@ -118,7 +120,7 @@ export function Task(
   const metadata: TaskMetadata = {
     name,
     params: params ? [...params] : null,
-    ignoreResult: given.ignoreResult ?? extra.ignoreResult ?? false,
+    ignoreResult: given.ignoreResult ?? ref?.ignoresResult ?? extra.ignoreResult ?? false,
     retry,
     limits,
     argsSchema: ref?.argsSchema ?? null,

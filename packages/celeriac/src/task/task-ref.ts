@@ -11,6 +11,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
  *
  * @example
  * export const incrReadTimes = defineTask<[slug: string], number>('articles.incr_read_times');
+ * export const add = defineTask<[x: number, y: number], number>('tasks.add', { params: ['x', 'y'] });
  *
  * export const resize = defineTask('images.resize', {
  *   args: z.tuple([z.string().url(), z.number().int().positive()]),
@@ -23,6 +24,17 @@ export interface TaskRef<A extends readonly unknown[] = unknown[], R = unknown> 
   readonly argsSchema?: StandardSchemaV1<unknown, A>;
   /** Checks the handler's result on the worker before it is reported; absent when not given. */
   readonly resultSchema?: StandardSchemaV1<unknown, R>;
+  /**
+   * Names of the positional parameters, once for producer and handler: `@Task(ref)` binds Python's
+   * keyword arguments with them, and the worker names a missing argument in its `TypeError`. (Named
+   * apart from `@Task()`'s `params`, so that an options object is never taken for a reference.)
+   */
+  readonly paramNames?: { readonly [K in keyof A]: string };
+  /**
+   * The task never reports a result (its `@Task(ref)` sends none, and `send(ref)` asks for none), so a
+   * caller's `get()` fails at once instead of waiting.
+   */
+  readonly ignoresResult?: boolean;
   /** Phantom field: carries the types, never set at run time. */
   readonly __types?: { readonly args: A; readonly result: R };
 }
@@ -33,6 +45,10 @@ export interface TaskContract<A extends readonly unknown[], R> {
   readonly args?: StandardSchemaV1<unknown, A>;
   /** A schema for the handler's result. */
   readonly result?: StandardSchemaV1<unknown, R>;
+  /** Parameter names, one per element of the argument tuple: `['x', 'y']`. */
+  readonly params?: { readonly [K in keyof A]: string };
+  /** The task never reports a result; see `TaskRef.ignoresResult`. */
+  readonly ignoreResult?: boolean;
 }
 
 /**
@@ -47,5 +63,7 @@ export function defineTask<A extends readonly unknown[] = unknown[], R = unknown
   const ref: { -readonly [K in keyof TaskRef<A, R>]: TaskRef<A, R>[K] } = { name };
   if (contract.args) ref.argsSchema = contract.args;
   if (contract.result) ref.resultSchema = contract.result;
+  if (contract.params) ref.paramNames = contract.params;
+  if (contract.ignoreResult !== undefined) ref.ignoresResult = contract.ignoreResult;
   return Object.freeze(ref);
 }
