@@ -109,6 +109,8 @@ describe('task contracts on the real broker', () => {
     expect(headers[DEAD_LETTER_HEADERS.excType]).toBe('ValidationError');
     expect(headers[DEAD_LETTER_HEADERS.attempts]).toBe(1);
     expect(String(headers[DEAD_LETTER_HEADERS.detail])).toContain('do not match its schema');
+    // One shape for the exception's arguments: the dead letter carries what the caller got.
+    expect(JSON.parse(String(headers[DEAD_LETTER_HEADERS.excArgs]))).toEqual(failed.excMessage);
     expect(worker.logger.lines('warn', result.id)).toEqual([]);
   });
 
