@@ -13,6 +13,7 @@ const CASES = [
   'big',
   'failure',
   'invalid_args',
+  'missing_args',
   'countdown',
   'expires_past',
   'chain',

@@ -210,6 +210,17 @@ def case_invalid_args():
     return {**d, 'state': r.state}
 
 
+def case_missing_args():
+    # One argument to tasks.add(x, y): Python's own TypeError, as a Python worker would raise it.
+    r = app.send_task('tasks.add', args=(1,))
+    exc = expect_failure(r)
+    d = describe_exc(exc)
+    check(type(exc) is TypeError
+          and str(exc) == "tasks.add() missing 1 required positional argument: 'y'",
+          {'error': 'wrong exception', **d, 'state': r.state})
+    return {**d, 'state': r.state}
+
+
 def case_countdown():
     countdown = 2.0
     early_tolerance = 0.050   # s before the due time still accepted
@@ -405,6 +416,7 @@ CASES = [
     ('big', case_big),
     ('failure', case_failure),
     ('invalid_args', case_invalid_args),
+    ('missing_args', case_missing_args),
     ('countdown', case_countdown),
     ('expires_past', case_expires_past),
     ('chain', case_chain),
