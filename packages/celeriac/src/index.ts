@@ -58,6 +58,7 @@ export type { TaskContract, TaskRef } from './task/task-ref.js';
 export type { SchemaIssue } from './errors/schema-issues.js';
 export { signature } from './canvas/task-signature.js';
 export type {
+  ArgsAfterFirst,
   SendWithLinksOptions,
   SignatureOptions,
   TaskSignature,
