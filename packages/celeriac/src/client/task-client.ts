@@ -39,14 +39,19 @@ type Kwargs = Readonly<Record<string, unknown>>;
 export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
   private readonly publisher: TaskPublisher;
-  private readonly revocations: RevocationPublisher;
+  private revocationsInstance: RevocationPublisher | undefined;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
+    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
     this.publisher = new TaskPublisher(options, runtime.publisher);
-    this.revocations = revocationPublisher(runtime, options);
+  }
+
+  /** Made on first use: a process that never revokes never opens the revocation stream's connection. */
+  private get revocations(): RevocationPublisher {
+    this.revocationsInstance ??= revocationPublisher(this.runtime, this.options);
+    return this.revocationsInstance;
   }
 
   /**
