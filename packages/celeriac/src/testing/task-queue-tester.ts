@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { TaskRegistry } from '../discovery/task-registry.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import { decodeTask } from '../message/decode-task.js';
@@ -12,6 +12,7 @@ import { TaskRunner, type TaskOutcome } from '../worker/task-runner.js';
 import type { QueuedMessage } from './in-memory-broker.js';
 import { InMemoryDispatcher } from './in-memory-dispatcher.js';
 import { InMemoryRuntime } from './in-memory-runtime.js';
+import { TestClock } from './test-clock.js';
 import { TESTING_MODE, type TestingMode } from './testing-mode.js';
 
 /** A task waiting in a queue, as the codec decoded it. */
@@ -43,11 +44,12 @@ const MAX_RUNS = 10_000;
 /**
  * Drives the in-memory queues of `TaskQueueTestingModule`: lists what was sent, and runs it on the
  * library's own worker pipeline (`TaskRunner`: decode, expiry, retries with their backoff, results,
- * chain steps and callbacks, dead letters). Time is `Date.now()`, so Vitest's or Jest's fake timers
- * move it; a task whose eta has not come is not due.
+ * chain steps and callbacks, dead letters). Time is `Date.now()`: `advance()` moves it, and so do
+ * Vitest's or Jest's fake timers; a task whose eta has not come is not due.
  */
 @Injectable()
-export class TaskQueueTester {
+export class TaskQueueTester implements OnModuleDestroy {
+  private readonly clock = new TestClock();
   private readonly runtime: InMemoryRuntime;
   private runner: TaskRunner | undefined;
   private dispatcher: InMemoryDispatcher | undefined;
@@ -87,6 +89,18 @@ export class TaskQueueTester {
   failNext(error: Error, task?: string | { readonly name: string }): void {
     const name = typeof task === 'object' ? task.name : (task ?? null);
     this.worker().dispatcher.failNext(name, error);
+  }
+
+  /**
+   * Moves time forward by `ms` (see `TestClock`): a countdown, an eta or a retry's backoff comes due.
+   * Nothing runs by itself; `runDue()` or `runAll()` then runs what is due.
+   */
+  advance(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  onModuleDestroy(): void {
+    this.clock.restore();
   }
 
   /** Runs the oldest task that is due now; null when none is. */

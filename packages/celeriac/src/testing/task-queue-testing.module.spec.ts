@@ -108,6 +108,26 @@ describe('TaskQueueTestingModule, running the app handlers in memory', () => {
     await expect(result.get()).resolves.toBe(2);
   });
 
+  it('advance() moves time for the library too, without fake timers', async () => {
+    const result = await client.send(add, [2, 2], {}, { countdown: 60 });
+    tester.advance(59_000);
+    expect(await tester.runDue()).toEqual([]);
+    tester.advance(1_000);
+    expect((await tester.runDue()).map((r) => r.outcome)).toEqual(['succeeded']);
+    await expect(result.get()).resolves.toBe(4);
+    expect(() => {
+      tester.advance(-1);
+    }).toThrow(RangeError);
+  });
+
+  it('gives Date.now() back when the module closes', async () => {
+    const before = Date.now();
+    tester.advance(3_600_000);
+    expect(Date.now() - before).toBeGreaterThanOrEqual(3_600_000);
+    await moduleRef.close();
+    expect(Date.now() - before).toBeLessThan(3_600_000);
+  });
+
   it('runs a chain: each step publishes the next, with the previous result first', async () => {
     const last = await client.chain<number>([signature(add, [1, 1]), signature(add, [10])]);
     const runs = await tester.runAll();
