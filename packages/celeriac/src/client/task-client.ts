@@ -13,7 +13,6 @@ import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
 import { GroupResult } from '../results/group-result.js';
-import { revocationPublisher } from '../runtime/create-revocation.js';
 import type { RevocationPublisher } from '../revocation/revocation-publisher.js';
 import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
@@ -42,7 +41,7 @@ export class TaskClient {
   private revocationsInstance: RevocationPublisher | undefined;
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions,
+    @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
     this.publisher = new TaskPublisher(options, runtime.publisher);
@@ -50,7 +49,7 @@ export class TaskClient {
 
   /** Made on first use: a process that never revokes never opens the revocation stream's connection. */
   private get revocations(): RevocationPublisher {
-    this.revocationsInstance ??= revocationPublisher(this.runtime, this.options);
+    this.revocationsInstance ??= this.runtime.revocationPublisher();
     return this.revocationsInstance;
   }
 

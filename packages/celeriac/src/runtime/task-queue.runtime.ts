@@ -7,6 +7,7 @@ import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js'
 import { RpcResultBackend } from '../results/rpc-result-backend.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import type { WorkerHealth } from './worker-health.js';
+import { RevocationPublisher } from '../revocation/revocation-publisher.js';
 
 /**
  * What this process's Celeriac is doing, for a health or readiness check. `ok` is the one-bit answer;
@@ -63,6 +64,16 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
       this.options.maxPayloadBytes,
     );
     return this.resultsInstance;
+  }
+
+  /** A writer to the revocation stream, on the publishing connection and the shared confirm channel. */
+  revocationPublisher(): RevocationPublisher {
+    return new RevocationPublisher(
+      this.connections.get('publish'),
+      this.publisher,
+      { name: this.options.revocation.stream, retentionMs: this.options.revocation.retentionMs },
+      this.options.connectTimeoutMs,
+    );
   }
 
   /** Called by `TaskQueueServer` when it listens, so `health()` covers the worker too. */

@@ -6,7 +6,9 @@ import { RpcResultBackend } from '../results/rpc-result-backend.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import type { Publisher } from '../transport/publisher.js';
 import type { PublishRequest } from '../transport/publish-request.js';
+import type { RevocationPublisher } from '../revocation/revocation-publisher.js';
 import { InMemoryBroker } from './in-memory-broker.js';
+import { InMemoryRevocations } from './in-memory-revocations.js';
 
 /** The publisher's surface that the client, the task publisher and the worker's reporter call. */
 class InMemoryPublisher {
@@ -66,12 +68,14 @@ export class InMemoryRuntime extends TaskQueueRuntime {
   readonly broker: InMemoryBroker;
   private readonly memoryPublisher: InMemoryPublisher;
   private readonly memoryResults: InMemoryResults;
+  readonly revocations: InMemoryRevocations;
 
   constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions) {
     super(options);
     this.broker = new InMemoryBroker(options.queues);
     this.memoryPublisher = new InMemoryPublisher(this.broker);
     this.memoryResults = new InMemoryResults(this.broker, options.maxPayloadBytes);
+    this.revocations = new InMemoryRevocations(options.revocation.retentionMs);
   }
 
   override get publisher(): Publisher {
@@ -81,6 +85,11 @@ export class InMemoryRuntime extends TaskQueueRuntime {
 
   override get results(): RpcResultBackend {
     return this.memoryResults;
+  }
+
+  override revocationPublisher(): RevocationPublisher {
+    // The stream's class declares it over a connection; this one keeps the surface the client calls.
+    return this.revocations as unknown as RevocationPublisher;
   }
 
   override async onApplicationShutdown(): Promise<void> {

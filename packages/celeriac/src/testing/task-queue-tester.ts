@@ -200,12 +200,15 @@ export class TaskQueueTester implements OnModuleDestroy {
           nodeName: 'celeriac-testing',
           origin: `gen${process.pid}@celeriac-testing`,
           maxHoldMs: this.options.brokerConsumerTimeoutMs,
+          revocations: this.runtime.revocations,
         },
         (outcome) => {
           this.lastOutcome(outcome);
         },
       );
       this.dispatcher = dispatcher;
+      const runner = this.runner;
+      this.runtime.revocations.onTerminate((taskId, reason) => runner.terminate(taskId, reason));
     }
     return { runner: this.runner, dispatcher: this.dispatcher };
   }

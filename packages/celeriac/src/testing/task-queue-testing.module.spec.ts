@@ -38,6 +38,19 @@ class AppTasks {
   resize(width: number): number {
     return width;
   }
+
+  started = false;
+
+  /** Runs until its signal aborts. */
+  @Task('jobs.wait')
+  wait(ctx: TaskContext): Promise<never> {
+    this.started = true;
+    return new Promise((_, reject) => {
+      ctx.signal.addEventListener('abort', () => {
+        reject(ctx.signal.reason as Error);
+      });
+    });
+  }
 }
 
 async function boot(mode: 'run' | 'record' = 'run'): Promise<TestingModule> {
@@ -148,6 +161,24 @@ describe('TaskQueueTestingModule, running the app handlers in memory', () => {
       `Task ${result.id} failed: Error: card declined`,
     );
     expect(tester.deadLetters().map((t) => t.id)).toEqual([result.id]);
+  });
+
+  it('revoke() keeps a task from starting: REVOKED, dead-lettered', async () => {
+    const result = await client.send(add, [1, 2]);
+    await client.revoke(result.id);
+    expect((await tester.runNext())?.outcome).toBe('revoked');
+    await expect(result.get()).rejects.toMatchObject({ name: 'TaskRevokedError' });
+    expect(result.state).toBe('REVOKED');
+    expect(tester.deadLetters().map((t) => t.id)).toEqual([result.id]);
+  });
+
+  it('revoke() with terminate aborts a running handler: REVOKED', async () => {
+    const result = await client.send('jobs.wait');
+    const running = tester.runNext();
+    await expect.poll(() => moduleRef.get(AppTasks).started).toBe(true);
+    await client.revoke(result.id, { terminate: true });
+    expect((await running)?.outcome).toBe('revoked');
+    await expect(result.get()).rejects.toMatchObject({ reason: 'terminated' });
   });
 
   it("checks a reference's schema on the worker side too", async () => {
