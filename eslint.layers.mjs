@@ -26,7 +26,7 @@ export const LAYERS = [
   },
   { layer: 'runtime', siblings: 'isolated', folders: ['runtime'] },
   { layer: 'apis', siblings: 'isolated', folders: ['client', 'worker'] },
-  { layer: 'nest', siblings: 'isolated', folders: ['module', 'cli'] },
+  { layer: 'nest', siblings: 'isolated', folders: ['module', 'cli', 'testing'] },
 ];
 
 const SRC = 'packages/celeriac/src';

@@ -105,7 +105,7 @@ describe('DeadLetters: list, replay and purge on the real broker', () => {
       task: 'orders.sync',
       reason: 'task-failed',
       excType: 'TransientError',
-      excMessage: 'upstream down for order-1',
+      excMessage: ['upstream down for order-1'],
       attempts: 2,
       originalQueue: queue,
       originalExchange: '',

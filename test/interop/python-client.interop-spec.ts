@@ -12,6 +12,8 @@ const CASES = [
   'nested',
   'big',
   'failure',
+  'invalid_args',
+  'missing_args',
   'countdown',
   'expires_past',
   'chain',

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TaskQueueModule } from 'celeriac';
 import { ArticleRepository } from './article.repository.js';
 import { ArticleTasks } from './article.tasks.js';
+import { SearchIndex } from './search-index.js';
 
 @Module({
   imports: [
@@ -10,6 +11,6 @@ import { ArticleTasks } from './article.tasks.js';
       worker: { queues: (process.env['CELERY_QUEUES'] ?? 'celery').split(','), concurrency: 10 },
     }),
   ],
-  providers: [ArticleRepository, ArticleTasks],
+  providers: [ArticleRepository, ArticleTasks, SearchIndex],
 })
 export class WorkerModule {}

@@ -1,1 +1,2 @@
-export { getReadTimes, incrReadTimes } from './article-tasks.js';
+export { getReadTimes, incrReadTimes, indexArticle } from './article-tasks.js';
+export { slugArgs } from './slug-schema.js';

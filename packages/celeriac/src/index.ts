@@ -68,11 +68,13 @@ export { TaskClient } from './client/task-client.js';
 export type { SendOptions } from './sending/send-options.js';
 export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './task/task-ref.js';
-export type { TaskRef } from './task/task-ref.js';
+export type { TaskContract, TaskRef } from './task/task-ref.js';
+export type { SchemaIssue } from './errors/schema-issues.js';
 export { signature } from './canvas/task-signature.js';
 export { chordSignature } from './canvas/chord-signature.js';
 export type { ChordSignature } from './canvas/chord-signature.js';
 export type {
+  ArgsAfterFirst,
   SendWithLinksOptions,
   SignatureOptions,
   TaskSignature,
@@ -143,6 +145,8 @@ export { InvalidOptionsError } from './errors/invalid-options.error.js';
 export { InvalidRetryOptionsError } from './errors/invalid-retry-options.error.js';
 export { InvalidTaskOptionsError } from './errors/invalid-task-options.error.js';
 export { InvalidSendOptionsError } from './errors/invalid-send-options.error.js';
+export { InvalidTaskArgumentsError } from './errors/invalid-task-arguments.error.js';
+export { ValidationError } from './errors/validation.error.js';
 export { InvalidRevokeError } from './errors/invalid-revoke.error.js';
 export { RevocationStreamError } from './errors/revocation-stream.error.js';
 export { NonRetryableError } from './errors/non-retryable.error.js';

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { Task, type TaskContext } from 'celeriac';
+import { z } from 'zod';
+import { Task, defineTask, type TaskContext } from 'celeriac';
+
+/** A task with a run-time contract: a Python caller's wrong-shaped arguments must fail readably. */
+const addChecked = defineTask('tasks.add_checked', {
+  args: z.tuple([z.number(), z.number()]),
+  result: z.number(),
+});
 
 /** Python's ValueError, by name and module, so a Python caller's `.get()` raises the builtin class. */
 class ValueError extends Error {
@@ -25,6 +32,11 @@ export class InteropTasks {
   @Task({ name: 'tasks.tsum', params: ['numbers'] })
   tsum(numbers: readonly number[]): number {
     return numbers.reduce((sum, n) => sum + n, 0);
+  }
+
+  @Task(addChecked, { params: ['x', 'y'] })
+  addChecked(x: number, y: number): number {
+    return x + y;
   }
 
   @Task({ name: 'tasks.echo', params: ['value'] })

@@ -195,6 +195,32 @@ def case_failure():
                           if isinstance(tb, str) else tb)}
 
 
+def case_invalid_args():
+    # tasks.add_checked has an args schema on the Nest worker: two numbers.
+    ok = get(app.send_task('tasks.add_checked', kwargs={'x': 2, 'y': 3}))
+    check(strict_equal(ok, 5), {'expected': 5, 'got': ok})
+    r = app.send_task('tasks.add_checked', args=('two', 3))
+    exc = expect_failure(r)
+    d = describe_exc(exc)
+    check(d['type'] == 'ValidationError' and r.state == 'FAILURE'
+          and str(exc).startswith('tasks.add_checked() got arguments that do not '
+                                  'match its schema: [0]: ')
+          and 'number' in str(exc),
+          {'error': 'wrong exception', **d, 'state': r.state})
+    return {**d, 'state': r.state}
+
+
+def case_missing_args():
+    # One argument to tasks.add(x, y): Python's own TypeError, as a Python worker would raise it.
+    r = app.send_task('tasks.add', args=(1,))
+    exc = expect_failure(r)
+    d = describe_exc(exc)
+    check(type(exc) is TypeError
+          and str(exc) == "tasks.add() missing 1 required positional argument: 'y'",
+          {'error': 'wrong exception', **d, 'state': r.state})
+    return {**d, 'state': r.state}
+
+
 def case_countdown():
     countdown = 2.0
     early_tolerance = 0.050   # s before the due time still accepted
@@ -389,6 +415,8 @@ CASES = [
     ('nested', case_nested),
     ('big', case_big),
     ('failure', case_failure),
+    ('invalid_args', case_invalid_args),
+    ('missing_args', case_missing_args),
     ('countdown', case_countdown),
     ('expires_past', case_expires_past),
     ('chain', case_chain),

@@ -33,15 +33,29 @@ export interface TaskSignature<R = unknown> {
 }
 
 /**
+ * The arguments of a chain step or a link callback given a reference: all but the first, which the
+ * previous task's result fills in (Celery's partial signature).
+ */
+export type ArgsAfterFirst<A extends readonly unknown[]> = A extends readonly [
+  unknown,
+  ...infer Rest,
+]
+  ? Rest
+  : A;
+
+/**
  * Creates a signature (Celery's `add.s(2, 3)` / `app.signature('tasks.add', (2, 3))`).
  *
  * @example
  * const step = signature('tasks.add', [10]);
+ * // With a reference the compiler checks the count and types: all the arguments, or all but the first
+ * // (a chain step or callback, which receives the previous result first).
+ * signature(add, [1, 1]); signature(add, [10]); // add: TaskRef<[x: number, y: number], number>
  * const result = await client.chain([signature('tasks.add', [1, 1]), step]);
  */
 export function signature<A extends readonly unknown[], R>(
   task: TaskRef<A, R>,
-  args?: A,
+  args: NoInfer<A> | ArgsAfterFirst<NoInfer<A>>,
   kwargs?: Readonly<Record<string, unknown>>,
   options?: SignatureOptions,
 ): TaskSignature<R>;

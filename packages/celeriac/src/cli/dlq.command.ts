@@ -64,7 +64,7 @@ export function registerDlqCommand(program: Command): void {
                   letter.task ?? '?',
                   letter.reason ?? '',
                   letter.excType
-                    ? `${letter.excType}: ${letter.excMessage ?? ''}`
+                    ? `${letter.excType}: ${(letter.excMessage ?? []).map(String).join(', ')}`
                     : (letter.detail ?? ''),
                   String(letter.attempts ?? ''),
                 ]),

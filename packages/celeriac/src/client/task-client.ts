@@ -14,7 +14,6 @@ import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
 import { GroupResult } from '../results/group-result.js';
-import { revocationPublisher } from '../runtime/create-revocation.js';
 import type { RevocationPublisher } from '../revocation/revocation-publisher.js';
 import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
@@ -22,6 +21,7 @@ import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import type { TaskRef } from '../task/task-ref.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
+import { checkedArguments } from './checked-arguments.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
 import { replyQueueFailure } from '../sending/reply-queue-failure.js';
 import { clientEventHostname } from '../events/celery-event.js';
@@ -47,7 +47,7 @@ export class TaskClient {
   private readonly publisher: TaskPublisher;
   /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
   private readonly sentEvents: EventDispatcher | null;
-  private readonly revocations: RevocationPublisher;
+  private revocationsInstance: RevocationPublisher | undefined;
   private readonly publishTimeoutMs: number;
 
   constructor(
@@ -60,7 +60,12 @@ export class TaskClient {
     this.sentEvents = options.events.taskSent
       ? new EventDispatcher(runtime.publisher, clientEventHostname())
       : null;
-    this.revocations = revocationPublisher(runtime, options);
+  }
+
+  /** Made on first use: a process that never revokes never opens the revocation stream's connection. */
+  private get revocations(): RevocationPublisher {
+    this.revocationsInstance ??= this.runtime.revocationPublisher();
+    return this.revocationsInstance;
   }
 
   /**
@@ -92,13 +97,26 @@ export class TaskClient {
     kwargs: Kwargs = {},
     options: SendWithLinksOptions = {},
   ): Promise<AsyncResult> {
-    const name = typeof task === 'string' ? task : task.name;
-    return this.sendOne(name, args, kwargs, options, {});
+    if (typeof task === 'string') return this.sendOne(task, args, kwargs, options, {});
+    // A reference that never reports makes the handle refuse to wait, unless the caller said otherwise.
+    const sendOptions =
+      task.ignoresResult === true && options.ignoreResult === undefined
+        ? { ...options, ignoreResult: true }
+        : options;
+    // Only a reference with a schema pays for the check; the others go straight on.
+    if (task.argsSchema && Object.keys(kwargs).length === 0) {
+      return checkedArguments(task.name, task.argsSchema, args).then(() =>
+        this.sendOne(task.name, args, kwargs, sendOptions, {}),
+      );
+    }
+    return this.sendOne(task.name, args, kwargs, sendOptions, {});
   }
 
-  /** Celery's `delay()`: positional args, default options. */
-  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>> {
-    return this.send<R>(task, args);
+  /** Celery's `delay()`: positional args, default options; by name or typed reference, as `send()`. */
+  delay<A extends readonly unknown[], R>(task: TaskRef<A, R>, ...args: A): Promise<AsyncResult<R>>;
+  delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>>;
+  delay(task: string | TaskRef, ...args: unknown[]): Promise<AsyncResult> {
+    return typeof task === 'string' ? this.send(task, args) : this.send(task, args);
   }
 
   /**

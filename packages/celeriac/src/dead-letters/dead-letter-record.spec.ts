@@ -57,7 +57,7 @@ describe('readDeadLetter', () => {
       reason: 'task-failed',
       detail: 'ValueError: boom',
       excType: 'ValueError',
-      excMessage: 'boom',
+      excMessage: ['boom'],
       attempts: 4,
       originalQueue: 'work',
       originalExchange: 'media',
@@ -66,6 +66,17 @@ describe('readDeadLetter', () => {
       args: [2, 3],
       kwargs: { z: 1 },
     });
+  });
+
+  it("reads the exception's arguments from their JSON header, as TaskFailedError carries them", () => {
+    const read = readDeadLetter(
+      letter({
+        'x-celeriac-exception-args': '["boom",3]',
+        'x-celeriac-exception-message': 'boom, 3',
+      }),
+      1_048_576,
+    );
+    expect(read.excMessage).toEqual(['boom', 3]);
   });
 
   it('keeps the id and task of a body that does not decode, with null arguments', () => {

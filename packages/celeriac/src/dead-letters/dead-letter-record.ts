@@ -19,7 +19,8 @@ export interface DeadLetter {
   readonly detail: string | null;
   /** The exception of a failed task: its class (`ValueError`) and message. */
   readonly excType: string | null;
-  readonly excMessage: string | null;
+  /** Its arguments, Celery's `exc_message`: the same shape as `TaskFailedError.excMessage`. */
+  readonly excMessage: readonly unknown[] | null;
   /** Runs so far, counting the last one (`retries + 1`). */
   readonly attempts: number | null;
   /** Where it came from: the queue the worker consumed, and the exchange and routing key it came with. */
@@ -48,7 +49,7 @@ export function readDeadLetter(message: IncomingMessage, maxPayloadBytes: number
     reason: text(DEAD_LETTER_HEADERS.reason),
     detail: text(DEAD_LETTER_HEADERS.detail),
     excType: text(DEAD_LETTER_HEADERS.excType),
-    excMessage: text(DEAD_LETTER_HEADERS.excMessage),
+    excMessage: excArgsOf(text(DEAD_LETTER_HEADERS.excArgs), text(DEAD_LETTER_HEADERS.excMessage)),
     attempts: typeof attempts === 'number' ? attempts : null,
     originalQueue: originalQueueOf(headers),
     originalExchange: text(DEAD_LETTER_HEADERS.exchange),
@@ -57,6 +58,19 @@ export function readDeadLetter(message: IncomingMessage, maxPayloadBytes: number
     args: decoded.ok ? decoded.message.args : null,
     kwargs: decoded.ok ? decoded.message.kwargs : null,
   };
+}
+
+/** The JSON args header when it parses to an array; else the one-line message (older letters) as one arg. */
+function excArgsOf(json: string | null, message: string | null): readonly unknown[] | null {
+  if (json !== null) {
+    try {
+      const parsed: unknown = JSON.parse(json);
+      if (Array.isArray(parsed)) return parsed as unknown[];
+    } catch {
+      // fall through to the message
+    }
+  }
+  return message === null ? null : [message];
 }
 
 /** Headers a replayed task leaves behind: why it died, and what the broker added when it dead-lettered it. */

@@ -21,6 +21,8 @@ export const DEAD_LETTER_HEADERS = {
   detail: 'x-celeriac-detail',
   excType: 'x-celeriac-exception-type',
   excMessage: 'x-celeriac-exception-message',
+  /** The exception's arguments as a JSON array (Celery's `exc_message`), when they fit. */
+  excArgs: 'x-celeriac-exception-args',
   attempts: 'x-celeriac-attempts',
   queue: 'x-celeriac-original-queue',
   exchange: 'x-celeriac-original-exchange',
@@ -64,8 +66,19 @@ export function buildDeadLetter(
       facts.exception.excMessage.map(String).join(', '),
       1024,
     );
+    const args = jsonArgs(facts.exception.excMessage);
+    // Left out when too long: a cut JSON text would not parse; readers fall back to the message above.
+    if (args !== null && args.length <= 1024) headers[DEAD_LETTER_HEADERS.excArgs] = args;
   }
   return { routingKey: deadLetterQueueName(facts.queue), message: republishable(message, headers) };
+}
+
+function jsonArgs(args: readonly unknown[]): string | null {
+  try {
+    return JSON.stringify(args);
+  } catch {
+    return null;
+  }
 }
 
 function truncate(text: string, max: number): string {

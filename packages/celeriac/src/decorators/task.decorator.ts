@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskRef } from '../task/task-ref.js';
 import { TASK_METADATA } from '../options/task-queue.constants.js';
 import type { TaskRetryOptions } from '../task/retry-policy.js';
@@ -32,6 +33,10 @@ export interface TaskMetadata {
   readonly retry: Readonly<TaskRetryOptions>;
   /** Time and rate limits as given; the explorer checks them. */
   readonly limits: Readonly<TaskLimitOptions>;
+  /** The reference's `args` schema (`defineTask(name, { args })`), checked before the handler runs. */
+  readonly argsSchema: StandardSchemaV1 | null;
+  /** The reference's `result` schema, checked before the result is reported. */
+  readonly resultSchema: StandardSchemaV1 | null;
   /** Option names the decorator does not know (a typo from plain JavaScript); the explorer refuses them. */
   readonly unknownKeys: readonly string[];
 }
@@ -53,6 +58,11 @@ const LIMIT_KEYS = [
 
 const KNOWN_KEYS: ReadonlySet<string> = new Set<string>([
   'name',
+  // A TaskRef's own fields, read above.
+  'argsSchema',
+  'resultSchema',
+  'paramNames',
+  'ignoresResult',
   'params',
   'ignoreResult',
   ...RETRY_KEYS,
@@ -94,7 +104,8 @@ export function Task(
   // A TaskRef carries only a name; TaskOptions may carry more. Reading the optional fields off either is safe.
   const given: Partial<TaskOptions> = typeof nameOrOptions === 'string' ? {} : nameOrOptions;
   const name = typeof nameOrOptions === 'string' ? nameOrOptions : nameOrOptions.name;
-  const params = given.params ?? extra.params;
+  const ref = typeof nameOrOptions === 'string' ? null : (nameOrOptions as Partial<TaskRef>);
+  const params = given.params ?? ref?.paramNames ?? extra.params;
   const retry: Record<string, unknown> = {};
   for (const key of RETRY_KEYS) {
     // `!== undefined`, not `??`: `maxRetries: null` (no limit) is a value.
@@ -109,9 +120,11 @@ export function Task(
   const metadata: TaskMetadata = {
     name,
     params: params ? [...params] : null,
-    ignoreResult: given.ignoreResult ?? extra.ignoreResult ?? false,
+    ignoreResult: given.ignoreResult ?? ref?.ignoresResult ?? extra.ignoreResult ?? false,
     retry,
     limits,
+    argsSchema: ref?.argsSchema ?? null,
+    resultSchema: ref?.resultSchema ?? null,
     unknownKeys: [...Object.keys(given), ...Object.keys(extra)].filter((k) => !KNOWN_KEYS.has(k)),
   };
   return SetMetadata(TASK_METADATA, metadata);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel } from 'amqplib';
+import type { IncomingMessage } from '../message/amqp-message.js';
 import type { BrokerConnections } from '../transport/broker-connections.js';
 import { REPLY_QUEUE_EXPIRES_MS } from '../options/queue-declarations.js';
 import { assertReplyQueue } from '../transport/topology.js';
@@ -176,7 +177,7 @@ export class RpcResultBackend implements ResultBackend {
           await raw.consume(
             this.replyQueue,
             (msg) => {
-              if (msg) this.onReply(msg);
+              if (msg) this.receive(msg);
             },
             { noAck: true },
           );
@@ -196,7 +197,8 @@ export class RpcResultBackend implements ResultBackend {
     return channel;
   }
 
-  private onReply(msg: ConsumeMessage): void {
+  /** Settles the handle a reply is for; called for every message on the reply queue. */
+  receive(msg: IncomingMessage): void {
     const decoded = decodeResult(msg, { maxPayloadBytes: this.maxPayloadBytes });
     if (!decoded.ok) {
       this.logger.warn(

@@ -11,6 +11,7 @@ import { RedisResultBackend } from '../results/redis-result-backend.js';
 import { RedisResultStore } from '../results/redis-result-store.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import type { WorkerHealth } from './worker-health.js';
+import { RevocationPublisher } from '../revocation/revocation-publisher.js';
 
 /**
  * What this process's Celeriac is doing, for a health or readiness check. `ok` is the one-bit answer;
@@ -113,6 +114,16 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
     const connection = new RedisConnection(url, role);
     this.redisConnections.push(connection);
     return connection;
+  }
+
+  /** A writer to the revocation stream, on the publishing connection and the shared confirm channel. */
+  revocationPublisher(): RevocationPublisher {
+    return new RevocationPublisher(
+      this.connections.get('publish'),
+      this.publisher,
+      { name: this.options.revocation.stream, retentionMs: this.options.revocation.retentionMs },
+      this.options.connectTimeoutMs,
+    );
   }
 
   /** Called by `TaskQueueServer` when it listens, so `health()` covers the worker too. */

@@ -34,4 +34,24 @@ describe('bindArguments', () => {
     );
     expect(() => bindArguments('t', [], { z: 1 }, ['x'])).toThrow(TaskArgumentError);
   });
+
+  it("fails a call that leaves a required parameter without a value, in Python's words", () => {
+    expect(() => bindArguments('tasks.add', [1], {}, ['x', 'y'], 2)).toThrow(
+      new TaskArgumentError("tasks.add() missing 1 required positional argument: 'y'"),
+    );
+    expect(() => bindArguments('tasks.add', [], {}, ['x', 'y'], 2)).toThrow(
+      "tasks.add() missing 2 required positional arguments: 'x' and 'y'",
+    );
+    expect(() => bindArguments('tasks.add', [], { y: 1 }, ['x', 'y'], 2)).toThrow(
+      "missing 1 required positional argument: 'x'",
+    );
+    expect(() => bindArguments('tasks.add', [1, 2], {}, null, 3)).toThrow(
+      'tasks.add() missing 1 required positional argument',
+    );
+  });
+
+  it('lets a parameter with a default go unfilled', () => {
+    expect(bindArguments('t', [1], {}, ['x', 'y'], 1)).toEqual([1, undefined]);
+    expect(bindArguments('t', [], { x: 1 }, ['x', 'y'], 1)).toEqual([1, undefined]);
+  });
 });

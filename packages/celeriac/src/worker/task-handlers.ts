@@ -3,7 +3,7 @@ import type { TaskMessage } from '../message/task-message.js';
 import type { RetryPolicy } from '../task/retry-policy.js';
 import type { TaskContext } from '../task/task-context.js';
 import type { TaskLimits } from '../task/task-limits.js';
-import { bindArguments } from './bind-arguments.js';
+import { boundHandler } from './contract-handler.js';
 import { checkedLimits } from './task-declarations.js';
 
 /** One discovered `@Task()`, ready for Nest's handler map. */
@@ -13,7 +13,7 @@ export interface TaskHandler {
   readonly ignoreResult: boolean;
   readonly retry: RetryPolicy;
   readonly limits: TaskLimits;
-  /** Binds the message's args and kwargs to the method's parameters, then calls it. */
+  /** Binds the message's args and kwargs to the method's parameters (checked by its schemas, if any), then calls it. */
   readonly handler: (message: TaskMessage, ctx: TaskContext) => Promise<unknown>;
   /** Nest's handler extras: the task's metadata. */
   readonly extras: Record<string, unknown>;
@@ -29,17 +29,14 @@ export function taskHandlers(registry: TaskRegistry, brokerMs: number): TaskHand
   for (const name of registry.names()) {
     const task = registry.get(name);
     if (!task) continue;
-    const { params, ignoreResult } = task.metadata;
+    const { ignoreResult } = task.metadata;
     handlers.push({
       name,
       owner: task.owner,
       ignoreResult,
       retry: task.retry,
       limits: checkedLimits(task.limits, task.owner, brokerMs),
-      handler: (message, ctx) =>
-        Promise.resolve(
-          task.handler(...bindArguments(name, message.args, message.kwargs, params), ctx),
-        ),
+      handler: boundHandler(task),
       extras: { celeriac: task.metadata },
     });
   }
