@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  asList,
   linkedSignatures,
   toWireSignature,
   type SendWithLinksOptions,
   type TaskSignature,
 } from '../canvas/task-signature.js';
 import { isChordSignature, toWireChord, type ChordSignature } from '../canvas/chord-signature.js';
-import { toError } from '../errors/error-text.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
@@ -18,17 +16,9 @@ import type { RevocationPublisher } from '../revocation/revocation-publisher.js'
 import { buildRevokeRecord, type RevokeOptions } from '../revocation/revoke-request.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
-import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import type { TaskRef } from '../task/task-ref.js';
-import { TaskPublisher } from '../sending/task-publisher.js';
 import { checkedArguments } from './checked-arguments.js';
-import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
-import { replyQueueFailure } from '../sending/reply-queue-failure.js';
-import { clientEventHostname } from '../events/celery-event.js';
-import { EventDispatcher } from '../events/event-dispatcher.js';
-import { sentFields } from '../events/task-event-fields.js';
-import type { TaskMessage } from '../message/task-message.js';
-import type { RouteTarget } from '../options/task-queue-options.js';
+import { TaskSender } from './task-sender.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -44,22 +34,14 @@ type Kwargs = Readonly<Record<string, unknown>>;
 @Injectable()
 export class TaskClient {
   private readonly origin = `gen${process.pid}@${hostname()}`;
-  private readonly publisher: TaskPublisher;
-  /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
-  private readonly sentEvents: EventDispatcher | null;
+  private readonly sender: TaskSender;
   private revocationsInstance: RevocationPublisher | undefined;
-  private readonly publishTimeoutMs: number;
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedTaskQueueOptions,
     private readonly runtime: TaskQueueRuntime,
   ) {
-    this.publishTimeoutMs = options.publishTimeoutMs;
-    this.publisher = new TaskPublisher(options, runtime.publisher);
-    // Celery's task_send_sent_event: off by default, so a client pays nothing for it unless asked.
-    this.sentEvents = options.events.taskSent
-      ? new EventDispatcher(runtime.publisher, clientEventHostname())
-      : null;
+    this.sender = new TaskSender(options, runtime, this.origin);
   }
 
   /** Made on first use: a process that never revokes never opens the revocation stream's connection. */
@@ -97,7 +79,7 @@ export class TaskClient {
     kwargs: Kwargs = {},
     options: SendWithLinksOptions = {},
   ): Promise<AsyncResult> {
-    if (typeof task === 'string') return this.sendOne(task, args, kwargs, options, {});
+    if (typeof task === 'string') return this.sender.sendOne(task, args, kwargs, options, {});
     // A reference that never reports makes the handle refuse to wait, unless the caller said otherwise.
     const sendOptions =
       task.ignoresResult === true && options.ignoreResult === undefined
@@ -106,10 +88,10 @@ export class TaskClient {
     // Only a reference with a schema pays for the check; the others go straight on.
     if (task.argsSchema && Object.keys(kwargs).length === 0) {
       return checkedArguments(task.name, task.argsSchema, args).then(() =>
-        this.sendOne(task.name, args, kwargs, sendOptions, {}),
+        this.sender.sendOne(task.name, args, kwargs, sendOptions, {}),
       );
     }
-    return this.sendOne(task.name, args, kwargs, sendOptions, {});
+    return this.sender.sendOne(task.name, args, kwargs, sendOptions, {});
   }
 
   /** Celery's `delay()`: positional args, default options; by name or typed reference, as `send()`. */
@@ -136,7 +118,7 @@ export class TaskClient {
       throw new InvalidSendOptionsError('chain', 'needs at least one signature');
     // A chord's own result, options and callbacks are its body's.
     const results = steps.map((s) => (isChordSignature(s) ? s.body : s));
-    const replyTo = await this.replyQueueFor(results);
+    const replyTo = await this.sender.replyQueueFor(results);
     const now = Date.now();
     const handles = results.map((s) => this.runtime.results.track(s.id));
     handles.forEach((handle, i) => {
@@ -150,7 +132,7 @@ export class TaskClient {
       )
       .reverse();
     try {
-      await this.sendOne(
+      await this.sender.sendOne(
         first.task,
         first.args,
         first.kwargs,
@@ -191,7 +173,7 @@ export class TaskClient {
     const results: AsyncResult<R>[] = [];
     for (const member of members) {
       results.push(
-        await this.sendOne(
+        await this.sender.sendOne(
           member.task,
           member.args,
           member.kwargs,
@@ -228,14 +210,14 @@ export class TaskClient {
         "needs the Redis result backend (resultBackend: 'redis://…'): rpc:// cannot count header members",
       );
     }
-    const replyTo = await this.replyQueue('chord');
+    const replyTo = await this.sender.replyQueue('chord');
     const groupId = randomUUID();
     const chord = toWireSignature(body, replyTo, Date.now());
     // The size goes first: a fast member must find it, or its worker would not know the chord is complete.
     await backend.setChordSize(groupId, header.length);
     await Promise.all(
       header.map((member, groupIndex) =>
-        this.sendOne(
+        this.sender.sendOne(
           member.task,
           member.args,
           member.kwargs,
@@ -302,105 +284,5 @@ export class TaskClient {
    */
   result<R = unknown>(task: string | TaskSignature<R>): AsyncResult<R> {
     return this.runtime.results.track<R>(typeof task === 'string' ? task : task.id);
-  }
-
-  /**
-   * Not an async function, so that a send without a result (the common case for fire-and-forget work)
-   * costs no async frames of its own; the reply queue is awaited only when a result is wanted.
-   */
-  private sendOne<R>(
-    name: string,
-    args: readonly unknown[],
-    kwargs: Kwargs,
-    options: SendWithLinksOptions,
-    lineage: Lineage,
-  ): Promise<AsyncResult<R>> {
-    try {
-      // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
-      const { link, linkError, ...sendOptions } = options;
-      const outgoing: Outgoing = {
-        name,
-        args,
-        kwargs,
-        lineage,
-        resolved: resolveSendOptions(sendOptions satisfies SendOptions, Date.now()),
-        callbacks: asList(link),
-        errbacks: asList(linkError),
-      };
-      const needsReply =
-        !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
-      if (needsReply) {
-        return this.replyQueue(name).then((replyTo) => this.publishOne<R>(outgoing, replyTo));
-      }
-      return this.publishOne<R>(outgoing, null);
-    } catch (err: unknown) {
-      return Promise.reject(toError(err));
-    }
-  }
-
-  /** Celery's `task-sent`, once the broker confirmed the task; best effort, never fails the send. */
-  private sendSentEvent(message: TaskMessage, target: RouteTarget): void {
-    const route = this.publisher.routeOf(message.task, target);
-    void this.sentEvents?.send('task-sent', sentFields(message, route));
-  }
-
-  private publishOne<R>(outgoing: Outgoing, replyTo: string | null): Promise<AsyncResult<R>> {
-    const { resolved, callbacks, errbacks } = outgoing;
-    const id = resolved.taskId ?? randomUUID();
-    const wantsResult = !resolved.ignoreResult;
-    const message = outgoingTaskMessage(outgoing, id, replyTo, this.origin, Date.now());
-    // Track before publishing: a fast worker may answer before publish() returns.
-    const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
-    const linked =
-      callbacks.length + errbacks.length === 0
-        ? []
-        : [...callbacks, ...errbacks].flatMap((s) => [s, ...linkedSignatures(s)]);
-    for (const s of linked) this.runtime.results.track(s.id);
-    const untrack = (): void => {
-      for (const taskId of [id, ...linked.map((s) => s.id)]) this.runtime.results.untrack(taskId);
-    };
-    let published: Promise<void>;
-    try {
-      published = this.publisher.publish(message, resolved.route);
-    } catch (err: unknown) {
-      untrack();
-      return Promise.reject(toError(err));
-    }
-    return published.then(
-      () => {
-        if (this.sentEvents) this.sendSentEvent(message, resolved.route);
-        return handle;
-      },
-      (err: unknown) => {
-        untrack();
-        return Promise.reject(toError(err));
-      },
-    );
-  }
-
-  /**
-   * The reply queue, once it consumes. Waits at most `publishTimeoutMs`, like the publish itself, and
-   * fails as a send does: `PublishTimeoutError` (`unreachable`, not sent) when there is no connection,
-   * `PublishError` when the reply queue could not be set up.
-   */
-  private async replyQueue(task: string): Promise<string> {
-    try {
-      await this.runtime.results.start(this.publishTimeoutMs);
-    } catch (err: unknown) {
-      // Worded only on failure: a send that wants a result builds no string for it.
-      throw replyQueueFailure(
-        err,
-        `task "${task}"`,
-        this.publishTimeoutMs,
-        this.runtime.connections.get('consume'),
-      );
-    }
-    return this.runtime.results.replyQueue;
-  }
-
-  private async replyQueueFor(steps: readonly TaskSignature[]): Promise<string | null> {
-    return steps.some((s) => s.options.ignoreResult !== true)
-      ? this.replyQueue(steps[0]?.task ?? '')
-      : null;
   }
 }

@@ -3,13 +3,12 @@ import type { Publisher } from '../transport/publisher.js';
 import type { TaskPublisher } from '../sending/task-publisher.js';
 import { decodeTask } from '../message/decode-task.js';
 import type { TaskMessage } from '../message/task-message.js';
-import { revokedRejection, type RevocationGate } from '../revocation/revocation-gate.js';
+import type { RevocationGate } from '../revocation/revocation-gate.js';
 import { LimiterClosedError } from './concurrency-limiter.js';
 import { RateLimiterClosedError } from '../task/rate-limit.js';
 import { effectiveTimeLimits } from '../task/task-limits.js';
 import { callWithTimeLimits, type CallOutcome, type TimeLimitsMs } from './time-limited-call.js';
-import { FailureHandler } from './failure-handler.js';
-import { FollowUpPublisher } from './follow-up-publisher.js';
+import type { FailureHandler } from './failure-handler.js';
 import type { Delivery } from '../transport/queue-consumer.js';
 import type { TaskAbort } from '../task/task-abort.js';
 import { WorkerShutdownError } from '../errors/worker-shutdown.error.js';
@@ -20,13 +19,15 @@ import { RunningTask } from './running-task.js';
 import type { TaskOutcome } from './task-outcome.js';
 import type { TaskDispatcher } from './task-dispatcher.js';
 import type { ChordJoiner } from '../canvas/chord-join.js';
-import { TaskReporter, type ResultStoring } from '../results/task-reporter.js';
-import { SuccessHandler } from './success-handler.js';
+import type { TaskReporter, ResultStoring } from '../results/task-reporter.js';
+import type { SuccessHandler } from './success-handler.js';
+import type { RevokedTasks } from './revoked-tasks.js';
+import { outcomeHandlers } from './outcome-handlers.js';
 import { afterHold, onArrival } from './admission.js';
 import { deferToDelayCascade } from './eta-deferral.js';
 import { requeueUntilDue } from './eta-requeue.js';
 import { EtaHolds } from './eta-holds.js';
-import { expired, undecodable, unknownTask } from './refusals.js';
+import { undecodable, unknownTask } from './refusals.js';
 import { TaskSlots } from './task-slots.js';
 
 export type { TaskOutcome } from './task-outcome.js';
@@ -69,9 +70,9 @@ export class TaskRunner {
   readonly held = new HeldTasks();
   private readonly holds = new EtaHolds();
   private readonly reporter: TaskReporter;
-  private readonly followUps: FollowUpPublisher;
   private readonly failures: FailureHandler;
   private readonly successes: SuccessHandler;
+  private readonly revoked: RevokedTasks;
 
   constructor(
     private readonly publisher: Publisher,
@@ -86,23 +87,11 @@ export class TaskRunner {
       options.queueConcurrency ?? {},
       (task) => dispatcher.limitsOf(task).ratePerSecond,
     );
-    this.reporter = new TaskReporter(publisher, options.results ?? null);
-    this.followUps = new FollowUpPublisher(
-      tasks,
-      options.origin,
-      (taskId, replyTo, exception) =>
-        this.reporter.sendResult(replyTo, taskId, taskId, 'FAILURE', null, {
-          info: exception,
-          traceback: null,
-        }),
-      options.chords ?? null,
-    );
-    this.failures = new FailureHandler(this.reporter, this.followUps, {
-      tasks,
-      origin: options.origin,
-      policyOf: (task) => dispatcher.retryPolicy(task),
-    });
-    this.successes = new SuccessHandler(this.reporter, this.followUps, this.failures);
+    const outcomes = outcomeHandlers(publisher, tasks, dispatcher, options);
+    this.reporter = outcomes.reporter;
+    this.failures = outcomes.failures;
+    this.successes = outcomes.successes;
+    this.revoked = outcomes.revoked;
   }
 
   /** Tasks whose handler is running now. */
@@ -181,11 +170,11 @@ export class TaskRunner {
       return 'rejected';
     }
     if (events?.enabled) events.received(message);
-    if (arrival === 'expired') return this.revokeExpired(delivery, message);
+    if (arrival === 'expired') return this.revoked.expire(delivery, message);
     // Awaited only when the gate has to wait (a re-sync): an await per check costs a promise and a turn.
     const revoked = this.options.revocations?.isRevoked(message.id);
     if (revoked === true || (revoked instanceof Promise && (await revoked))) {
-      return this.refuseRevoked(delivery, message);
+      return this.revoked.refuse(delivery, message);
     }
     if (arrival === 'defer' && delays) {
       return deferToDelayCascade(delivery, message, delays, this.reporter);
@@ -198,7 +187,7 @@ export class TaskRunner {
       this.held.scheduled.delete(message.id);
       const held = afterHold(reached, until < eta, message.expires, Date.now());
       if (held === 'give-back') return this.giveBack(delivery);
-      if (held === 'expired') return this.revokeExpired(delivery, message);
+      if (held === 'expired') return this.revoked.expire(delivery, message);
       if (held === 'requeue')
         return requeueUntilDue(delivery, message, this.publisher, this.reporter);
     }
@@ -228,7 +217,7 @@ export class TaskRunner {
       // Again, just before starting: it may have been revoked during an eta hold or the wait for a slot.
       const revokedSince = this.options.revocations?.isRevoked(message.id);
       if (revokedSince === true || (revokedSince instanceof Promise && (await revokedSince))) {
-        return await this.refuseRevoked(delivery, message);
+        return await this.revoked.refuse(delivery, message);
       }
       return await this.run(delivery, message);
     } finally {
@@ -278,7 +267,7 @@ export class TaskRunner {
       this.held.finished(abort);
     }
     if (this.options.revocations?.wasTerminated(message.id)) {
-      return this.refuseRevoked(delivery, message, 'terminated');
+      return this.revoked.refuse(delivery, message, 'terminated');
     }
     // Stopped by the shutdown, or finished after its channel closed: the broker delivers it again, so
     // reporting this run too would give the task two outcomes.
@@ -319,31 +308,6 @@ export class TaskRunner {
         'reported failed and its slot freed; the handler ignored its signal and may still be running',
     );
     this.options.onAbandoned?.(message.task);
-  }
-
-  /** REVOKED to the caller, a dead letter with reason `revoked`, then the ack. */
-  private async refuseRevoked(
-    delivery: Delivery,
-    message: TaskMessage,
-    how: 'revoked' | 'terminated' = 'revoked',
-  ): Promise<TaskOutcome> {
-    const events = this.options.events;
-    if (events?.enabled) events.revoked(message.id, how === 'terminated', false);
-    const rejection = revokedRejection(message, how);
-    await this.reporter.reject(delivery, rejection);
-    if (message.embed.chord !== null)
-      await this.followUps.afterRevokedChordPart(message, rejection);
-    return 'revoked';
-  }
-
-  private async revokeExpired(delivery: Delivery, message: TaskMessage): Promise<TaskOutcome> {
-    const events = this.options.events;
-    if (events?.enabled) events.revoked(message.id, false, true);
-    const rejection = expired(message);
-    await this.reporter.reject(delivery, rejection);
-    if (message.embed.chord !== null)
-      await this.followUps.afterRevokedChordPart(message, rejection);
-    return 'revoked';
   }
 
   private giveBack(delivery: Delivery): TaskOutcome {
