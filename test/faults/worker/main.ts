@@ -6,7 +6,7 @@ import { dieOnChordJoin } from '../support/die-on-chord-join.js';
 
 // The "killed between a member's result and its ack" fault: armed before the worker consumes.
 const killOn = process.env['FAULTS_DIE_ON_CHORD_JOIN'];
-if (killOn) await dieOnChordJoin(killOn);
+if (killOn) dieOnChordJoin();
 
 // Started as `node dist/faults-worker/test/faults/worker/main.js` (never through npm, which would not pass
 // SIGTERM on). Writes a `ready` row once it consumes.
