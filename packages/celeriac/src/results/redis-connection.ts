@@ -10,6 +10,7 @@ import { redactUrl } from '../errors/redact-url.js';
  */
 export class RedisConnection {
   private readonly logger = new Logger(RedisConnection.name);
+  /** @internal The ioredis client, for the result store and backend; kept out of the package's types. */
   readonly client: Redis;
   private lastError: string | null = null;
   private everReady = false;

@@ -1,4 +1,3 @@
-import type { Result } from 'ioredis';
 import {
   decodeChordEntry,
   encodeResultMeta,
@@ -46,20 +45,22 @@ end
 return {ready, added or '0', size or ''}
 `;
 
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    celeriacStoreResult(key: string, value: string, expires: number): Result<number, Context>;
-    celeriacJoinChordPart(
-      joined: string,
-      added: string,
-      size: string,
-      done: string,
-      taskId: string,
-      score: string,
-      entry: string,
-      expires: number,
-    ): Result<[number, string, string], Context>;
-  }
+/**
+ * The two scripts above, as ioredis's `defineCommand` adds them to the client. Typed here rather than by
+ * augmenting ioredis's module, so that the package's own types never pull in ioredis's.
+ */
+interface StoreCommands {
+  celeriacStoreResult(key: string, value: string, expires: number): Promise<number>;
+  celeriacJoinChordPart(
+    joined: string,
+    added: string,
+    size: string,
+    done: string,
+    taskId: string,
+    score: string,
+    entry: string,
+    expires: number,
+  ): Promise<[number, string, string]>;
 }
 
 /** Where a chord stands after one member was counted. */
@@ -70,6 +71,8 @@ export type ChordProgress =
 
 /** The worker's side of the Redis backend: store results, count chord members. */
 export class RedisResultStore {
+  private readonly commands: StoreCommands;
+
   constructor(
     private readonly redis: RedisConnection,
     /** Seconds; 0 = keep. */
@@ -77,6 +80,7 @@ export class RedisResultStore {
   ) {
     redis.client.defineCommand('celeriacStoreResult', { numberOfKeys: 1, lua: STORE_RESULT });
     redis.client.defineCommand('celeriacJoinChordPart', { numberOfKeys: 4, lua: JOIN_CHORD_PART });
+    this.commands = redis.client as unknown as StoreCommands;
   }
 
   /**
@@ -87,7 +91,7 @@ export class RedisResultStore {
   save(input: ResultMetaInput): Promise<void> {
     // Encoded first and synchronously, so an unencodable value throws here, not from Redis.
     const value = encodeResultMeta(input);
-    return this.redis.client
+    return this.commands
       .celeriacStoreResult(taskKey(input.taskId), value, this.expires)
       .then(() => undefined);
   }
@@ -104,7 +108,7 @@ export class RedisResultStore {
     entry: string,
   ): Promise<ChordProgress> {
     const keys = chordKeys(groupId);
-    const [ready, added, size] = await this.redis.client.celeriacJoinChordPart(
+    const [ready, added, size] = await this.commands.celeriacJoinChordPart(
       keys.joined,
       keys.added,
       keys.size,
