@@ -19,16 +19,12 @@ export async function runPythonClientCases(
   queue: string,
   timeoutS: number,
 ): Promise<Map<string, CaseResult>> {
-  const child = spawn(PYTHON, ['client_cases.py', '--timeout', String(timeoutS)], {
-    cwd: PYTHON_DIR,
-    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runPython(
+    ['client_cases.py', '--timeout', String(timeoutS)],
+    {
+      CELERY_QUEUE: queue,
+    },
+  );
   const results = new Map<string, CaseResult>();
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -97,16 +93,7 @@ export async function runPythonJson(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
 ): Promise<Record<string, unknown>[]> {
-  const child = spawn(PYTHON, args, {
-    cwd: PYTHON_DIR,
-    env: { ...process.env, RABBITMQ_URL, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runPython(args, env);
   const lines = stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
@@ -125,14 +112,14 @@ export interface CeleryRun {
   readonly stderr: string;
 }
 
-/**
- * Runs Debian's Celery command line (`python3 -m celery -A tasks <args>`) on the test broker, as an
- * operator would against any worker on it; resolves when it exits.
- */
-export async function runCelery(args: readonly string[], queue: string): Promise<CeleryRun> {
-  const child = spawn(PYTHON, ['-m', 'celery', '-A', 'tasks', ...args], {
+/** Runs Debian's Python with `args` in PYTHON_DIR, on the test broker, and collects what it printed. */
+async function runPython(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<CeleryRun> {
+  const child = spawn(PYTHON, args, {
     cwd: PYTHON_DIR,
-    env: { ...process.env, CELERY_QUEUE: queue, RABBITMQ_URL },
+    env: { ...process.env, RABBITMQ_URL, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -141,6 +128,14 @@ export async function runCelery(args: readonly string[], queue: string): Promise
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stdout, stderr };
+}
+
+/**
+ * Runs Debian's Celery command line (`python3 -m celery -A tasks <args>`) on the test broker, as an
+ * operator would against any worker on it; resolves when it exits.
+ */
+export function runCelery(args: readonly string[], queue: string): Promise<CeleryRun> {
+  return runPython(['-m', 'celery', '-A', 'tasks', ...args], { CELERY_QUEUE: queue });
 }
 
 /**
