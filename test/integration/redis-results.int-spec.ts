@@ -172,7 +172,8 @@ describe('Redis result backend on the real broker and Redis', () => {
   });
 
   it('chord: an expired member is counted as REVOKED and fails the chord instead of hanging it', async () => {
-    const stale = signature('rr.add', [1, 1], {}, { expires: 0.001 });
+    // Already past when sent: with a 1 ms expiry a fast worker could still start the member in time.
+    const stale = signature('rr.add', [1, 1], {}, { expires: new Date(Date.now() - 1_000) });
     const result = await worker.client.chord(
       [signature('rr.add', [2, 2]), stale],
       signature('rr.tsum'),
