@@ -268,13 +268,20 @@ export class Publisher {
       this.returned.take(publish.exchange, publish.routingKey, request.message.properties);
       return;
     }
+    const returnReason = this.returned.take(
+      publish.exchange,
+      publish.routingKey,
+      request.message.properties,
+    );
+    // The common case, an ack of a message nobody returned, settles without building the facts object:
+    // this runs once per publish.
+    if ((err === null || err === undefined) && returnReason === undefined) {
+      this.succeed(publish);
+      return;
+    }
     const outcome = confirmOutcome({
       err,
-      returnReason: this.returned.take(
-        publish.exchange,
-        publish.routingKey,
-        request.message.properties,
-      ),
+      returnReason,
       lastChannelError: this.channel.lastError,
       contentLength: request.message.content.length,
     });
