@@ -1,14 +1,24 @@
 /**
  * One benchmark process: a producer or a consumer of one implementation, driven by `main.ts` over IPC.
- * Started as `node --expose-gc agent.js <raw|raw-bare|celeriac> <producer|consumer> <queue> <prefetch>`:
- * `raw` is amqplib sending the same messages as Celeriac, `raw-bare` amqplib without protocol headers.
+ * Started as `node --expose-gc agent.js <impl> <producer|consumer> <queue> <prefetch>` (impl: see
+ * protocol.ts): `raw` is amqplib sending the same messages as Celeriac, `raw-bare` amqplib without protocol
+ * headers, `celeriac` the library and `celeriac-events` the library with task events on.
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { CeleriacConsumer, CeleriacProducer } from './celeriac.js';
 import { sleep } from './clock.js';
-import type { AgentArgs, Command, MemoryStats, Reply, Request } from './protocol.js';
+import {
+  IMPL_NAMES,
+  isCeleriac,
+  isImpl,
+  type AgentArgs,
+  type Command,
+  type MemoryStats,
+  type Reply,
+  type Request,
+} from './protocol.js';
 import { RawConsumer, RawProducer } from './raw.js';
 import { Recorder } from './recorder.js';
 import { delayed, enqueue, paced, type ConsumerSide, type ProducerSide } from './sides.js';
@@ -17,12 +27,9 @@ const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 function parseArgs(argv: readonly string[]): AgentArgs {
   const [impl, role, queue, prefetch] = argv;
-  if (
-    (impl !== 'raw' && impl !== 'raw-bare' && impl !== 'celeriac') ||
-    (role !== 'producer' && role !== 'consumer')
-  ) {
+  if (!isImpl(impl) || (role !== 'producer' && role !== 'consumer')) {
     throw new Error(
-      `Usage: agent.js <raw|raw-bare|celeriac> <producer|consumer> <queue> <prefetch>`,
+      `Usage: agent.js <${IMPL_NAMES.join('|')}> <producer|consumer> <queue> <prefetch>`,
     );
   }
   if (!queue) throw new Error('agent.js: no queue given');
@@ -124,13 +131,13 @@ async function main(): Promise<void> {
   const agent =
     args.role === 'producer'
       ? new ProducerAgent(
-          args.impl === 'celeriac'
-            ? await CeleriacProducer.open(URL, args.queue, args.prefetch)
+          isCeleriac(args.impl)
+            ? await CeleriacProducer.open(URL, args.queue, args.prefetch, args.impl)
             : await RawProducer.open(URL, args.queue, args.impl === 'raw'),
         )
       : new ConsumerAgent(
-          args.impl === 'celeriac'
-            ? new CeleriacConsumer(URL, args.queue, args.prefetch)
+          isCeleriac(args.impl)
+            ? new CeleriacConsumer(URL, args.queue, args.prefetch, args.impl)
             : new RawConsumer(URL, args.queue, args.prefetch, args.impl === 'raw'),
         );
   const reply = (message: Reply): void => {

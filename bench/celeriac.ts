@@ -16,7 +16,7 @@ import {
   TaskQueueServer,
   type TaskQueueOptions,
 } from 'celeriac';
-import { BENCH_TASK } from './protocol.js';
+import { BENCH_TASK, type CeleriacImpl } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';
 
@@ -39,14 +39,19 @@ export function delayPrefixOf(queue: string): string {
   return `${queue}.delay`;
 }
 
-function options(url: string, queue: string, prefetch: number): TaskQueueOptions {
+function options(
+  url: string,
+  queue: string,
+  prefetch: number,
+  impl: CeleriacImpl,
+): TaskQueueOptions {
   return {
     url,
     defaultQueue: queue,
     delayPrefix: delayPrefixOf(queue),
     worker: { queues: [queue], concurrency: prefetch, prefetch },
-    // BENCH_TASK_EVENTS=1 measures the worker with task events on (three events per task, batched).
-    events: { taskEvents: process.env['BENCH_TASK_EVENTS'] === '1' },
+    // `celeriac-events` turns task events on: received, started and succeeded per task, batched.
+    events: { taskEvents: impl === 'celeriac-events' },
   };
 }
 
@@ -57,8 +62,13 @@ export class CeleriacProducer implements ProducerSide {
     private readonly client: TaskClient,
   ) {}
 
-  static async open(url: string, queue: string, prefetch: number): Promise<CeleriacProducer> {
-    @Module({ imports: [TaskQueueModule.forRoot(options(url, queue, prefetch))] })
+  static async open(
+    url: string,
+    queue: string,
+    prefetch: number,
+    impl: CeleriacImpl,
+  ): Promise<CeleriacProducer> {
+    @Module({ imports: [TaskQueueModule.forRoot(options(url, queue, prefetch, impl))] })
     class BenchProducerModule {}
     const app = await NestFactory.createApplicationContext(BenchProducerModule, {
       logger: LOG_LEVELS,
@@ -94,9 +104,9 @@ export class CeleriacConsumer implements ConsumerSide {
   private readonly module: Type;
   private app: INestMicroservice | undefined;
 
-  constructor(url: string, queue: string, prefetch: number) {
+  constructor(url: string, queue: string, prefetch: number, impl: CeleriacImpl) {
     @Module({
-      imports: [TaskQueueModule.forRoot(options(url, queue, prefetch))],
+      imports: [TaskQueueModule.forRoot(options(url, queue, prefetch, impl))],
       providers: [BenchTasks],
     })
     class BenchWorkerModule {}

@@ -17,7 +17,13 @@ import { AgentProcess } from './agent-process.js';
 import { now } from './clock.js';
 import { BrokerAdmin } from './broker-admin.js';
 import { delayPrefixOf } from './celeriac.js';
-import type { ConsumerStats, Impl, MemoryStats, ProducerStats } from './protocol.js';
+import {
+  isCeleriac,
+  type ConsumerStats,
+  type Impl,
+  type MemoryStats,
+  type ProducerStats,
+} from './protocol.js';
 import { MachineLoad, type LoadShare } from './machine-load.js';
 import { runProfile } from './profile.js';
 import { collectVersions, printTable, renderDoc, repoRoot, writeReports } from './report.js';
@@ -31,6 +37,7 @@ import type {
   RatePhase,
   RatePhases,
   TargetCheck,
+  TaskEventsCost,
 } from './results.js';
 import { distribution, median, round, slope, type Distribution } from './stats.js';
 
@@ -38,8 +45,11 @@ const BROKER_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:
 /** The two sides every measurement compares: the same-message raw baseline and Celeriac. */
 type Compared = 'raw' | 'celeriac';
 const IMPLS: readonly Compared[] = ['raw', 'celeriac'];
-/** The rate phases also run the headerless reference; the sides go in this order, reversed every other rep. */
-const RATE_IMPLS: readonly Impl[] = ['raw-bare', 'raw', 'celeriac'];
+/**
+ * The rate phases also run the headerless reference and Celeriac with task events on; the sides go in
+ * this order, reversed every other rep.
+ */
+const RATE_IMPLS: readonly Impl[] = ['raw-bare', 'raw', 'celeriac', 'celeriac-events'];
 const MIB = 1024 * 1024;
 const WAIT_MS = 180_000;
 /** Memory is sampled after warm-up and at this many checkpoints up to `rssTasks`. */
@@ -306,7 +316,7 @@ class Bench {
     );
     for (const impl of RATE_IMPLS) {
       const queue = this.queueOf(impl);
-      const delays = impl === 'celeriac' ? delayPrefixOf(queue) : undefined;
+      const delays = isCeleriac(impl) ? delayPrefixOf(queue) : undefined;
       await this.admin.remove(queue, delays).catch((err: unknown) => {
         log(`Could not delete ${queue}: ${String(err)}`);
       });
@@ -400,6 +410,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const n = config.tasks;
   const results: Partial<Record<Compared, Partial<ImplResults>>> = { raw: {}, celeriac: {} };
   let rawBare: RatePhases | undefined;
+  let celeriacEvents: RatePhases | undefined;
   try {
     log(
       `Run ${runId}: ${fmt(n)} tasks × ${config.reps}, window ${config.window}, prefetch ${config.prefetch}`,
@@ -412,7 +423,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
     }
 
     for (let rep = 1; rep <= config.reps; rep++) {
-      // Each phase runs for the three sides back to back (the order reversed every other rep), so the
+      // Each phase runs for every side back to back (the order reversed every other rep), so the
       // numbers compared are seconds apart and see the same machine: on a shared machine, load from
       // other work comes and goes over tens of seconds.
       const order = rep % 2 === 1 ? RATE_IMPLS : [...RATE_IMPLS].reverse();
@@ -460,6 +471,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
     };
     for (const impl of IMPLS) results[impl] = ratePhases(impl);
     rawBare = ratePhases('raw-bare');
+    celeriacEvents = ratePhases('celeriac-events');
 
     const latencies = await measure('latency (both at once)', () => bench.latency());
     for (const impl of IMPLS) {
@@ -496,7 +508,12 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const cel = results.celeriac as ImplResults;
   const runLoad = MachineLoad.share(runStart, load.snapshot());
   const out: BenchResults = {
-    ...assemble(config, runId, started, loadAvgStart, admin, { raw, cel, bare: rawBare }),
+    ...assemble(config, runId, started, loadAvgStart, admin, {
+      raw,
+      cel,
+      bare: rawBare,
+      events: celeriacEvents,
+    }),
     load: { run: runLoad, phases: phaseLoads },
   };
   await admin.close();
@@ -515,14 +532,15 @@ function assemble(
   started: number,
   loadAvgStart: number,
   admin: BrokerAdmin,
-  sides: { raw: ImplResults; cel: ImplResults; bare: RatePhases },
+  sides: { raw: ImplResults; cel: ImplResults; bare: RatePhases; events: RatePhases },
 ): Omit<BenchResults, 'load'> {
-  const { raw, cel, bare } = sides;
+  const { raw, cel, bare, events } = sides;
   const ratio = (a: number, b: number): number => round(a / b, 3);
   const e2eRatio = ratio(cel.e2e.median, raw.e2e.median);
   const e2eRatioVsBare = ratio(cel.e2e.median, bare.e2e.median);
   const p99Ratio = ratio(cel.latency.p99, raw.latency.p99);
   const delayP99 = cel.delayLateness?.p99 ?? Number.NaN;
+  const taskEvents = taskEventsCost(cel, events);
   const targets: TargetCheck[] = [
     {
       name: 'End-to-end rate vs raw amqplib sending the same messages (issue)',
@@ -541,6 +559,12 @@ function assemble(
       target: '—',
       actual: `${e2eRatioVsBare}×`,
       met: null,
+    },
+    {
+      name: 'End-to-end rate with task events on vs off (three events per task, batched)',
+      target: '≥ 0.9×',
+      actual: `${taskEvents.e2eRatio}× (worker CPU ${taskEvents.workerCpuUsPerTaskOff} → ${taskEvents.workerCpuUsPerTaskOn} µs/task)`,
+      met: taskEvents.e2eRatio >= 0.9,
     },
     {
       name: `Send → handler start p99 vs raw amqplib, at ${config.latencyRate}/s`,
@@ -583,7 +607,7 @@ function assemble(
   ];
   const cpus = os.cpus();
   return {
-    schema: 2,
+    schema: 3,
     runId,
     date: new Date(started).toISOString(),
     durationS: round((Date.now() - started) / 1000, 1),
@@ -601,6 +625,8 @@ function assemble(
     raw,
     celeriac: cel,
     rawBare: bare,
+    celeriacEvents: events,
+    taskEvents,
     enqueueRatio: ratio(cel.enqueue.median, raw.enqueue.median),
     drainRatio: ratio(cel.drain.median, raw.drain.median),
     e2eRatio,
@@ -611,6 +637,19 @@ function assemble(
     delayLatenessP99Ms: delayP99,
     rssGrowthMb: cel.memory.growthMb,
     targets,
+  };
+}
+
+/** Celeriac with task events on ÷ with them off, from the same reps. */
+function taskEventsCost(off: RatePhases, on: RatePhases): TaskEventsCost {
+  const ratio = (a: number, b: number): number => round(a / b, 3);
+  return {
+    e2eRatio: ratio(on.e2e.median, off.e2e.median),
+    drainRatio: ratio(on.drain.median, off.drain.median),
+    workerCpuUsPerTaskOff: off.drain.consumerCpuUsPerTask ?? Number.NaN,
+    workerCpuUsPerTaskOn: on.drain.consumerCpuUsPerTask ?? Number.NaN,
+    brokerCpuUsPerTaskOff: off.drain.brokerCpuUsPerTask,
+    brokerCpuUsPerTaskOn: on.drain.brokerCpuUsPerTask,
   };
 }
 
@@ -651,9 +690,9 @@ const renderAt = argv.indexOf('--render');
 /** A saved results file; only this version's schema renders (older ones lack the same-message baseline). */
 function loadResults(file: string): BenchResults {
   const r = JSON.parse(readFileSync(file, 'utf8')) as { schema?: unknown };
-  if (r.schema !== 2) {
+  if (r.schema !== 3) {
     throw new Error(
-      `${file} has results schema ${String(r.schema)}, not 2: run the benchmark again`,
+      `${file} has results schema ${String(r.schema)}, not 3: run the benchmark again`,
     );
   }
   return r as BenchResults;

@@ -11,7 +11,22 @@
  * `raw-bare`: the same amqplib code sending the body alone, without protocol headers: a ceiling no
  * client of Celery's protocol reaches. Only the rate phases run it, as a reference.
  */
-export type Impl = 'raw' | 'raw-bare' | 'celeriac';
+export type Impl = 'raw' | 'raw-bare' | CeleriacImpl;
+/**
+ * `celeriac`: the library with its defaults (worker events on, task events off, as in Celery).
+ * `celeriac-events`: the same with task events on (`events.taskEvents`, Celery's `-E`), so the rate
+ * phases show what task events cost; only the rate phases run it.
+ */
+export type CeleriacImpl = 'celeriac' | 'celeriac-events';
+export const IMPL_NAMES: readonly Impl[] = ['raw', 'raw-bare', 'celeriac', 'celeriac-events'];
+
+export function isImpl(name: string | undefined): name is Impl {
+  return (IMPL_NAMES as readonly (string | undefined)[]).includes(name);
+}
+
+export function isCeleriac(impl: Impl): impl is CeleriacImpl {
+  return impl === 'celeriac' || impl === 'celeriac-events';
+}
 export type Role = 'producer' | 'consumer';
 
 /** The no-op task both sides of the Celeriac run use. */

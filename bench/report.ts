@@ -169,6 +169,32 @@ function rows(r: BenchResults): Row[] {
   ];
 }
 
+/** Celeriac with task events off and on, from the same reps: what events cost the worker. */
+function eventRows(r: BenchResults): string[][] {
+  const off = r.celeriac;
+  const on = r.celeriacEvents;
+  const rate = (label: string, pick: (x: RatePhases) => number): string[] => [
+    label,
+    n0(pick(off)),
+    n0(pick(on)),
+    ratio(pick(on), pick(off)),
+  ];
+  const cpu = (label: string, pick: (x: RatePhases) => number | undefined): string[] => {
+    const a = pick(off) ?? Number.NaN;
+    const b = pick(on) ?? Number.NaN;
+    return [label, a.toFixed(1), b.toFixed(1), ratio(b, a)];
+  };
+  return [
+    rate('Drain, tasks/s', (x) => x.drain.median),
+    rate('End to end, tasks/s', (x) => x.e2e.median),
+    cpu('CPU µs per task, worker (drain)', (x) => x.drain.consumerCpuUsPerTask),
+    cpu('CPU µs per task, worker (end to end)', (x) => x.e2e.consumerCpuUsPerTask),
+    cpu('Broker CPU µs per task (drain)', (x) => x.drain.brokerCpuUsPerTask),
+  ];
+}
+
+const EVENTS_HEADER = ['', 'Celeriac, task events off', 'task events on', 'on ÷ off'];
+
 /** What the two raw columns send, under the table on the terminal (the page says it at length). */
 const LEGEND = [
   `${BASELINE}: the baseline, the Celery protocol 2 messages Celeriac sends, built by hand; Celeriac ÷ raw is the library's own cost.`,
@@ -197,6 +223,9 @@ export function printTable(r: BenchResults): void {
     ...body.map(line),
     '',
     ...LEGEND,
+    '',
+    EVENTS_HEADER.join('  |  '),
+    ...eventRows(r).map((row) => row.join('  |  ')),
     '',
   ];
   for (const t of r.targets) {
@@ -227,6 +256,7 @@ function generated(r: BenchResults): string {
   const sides: readonly (readonly [string, RatePhases])[] = [
     [BASELINE, r.raw],
     ['Celeriac', r.celeriac],
+    ['Celeriac, task events on', r.celeriacEvents],
     ['raw amqplib, no protocol headers', r.rawBare],
   ];
   const perRun = (['enqueue', 'drain', 'e2e'] as const).flatMap((phase) =>
@@ -280,11 +310,16 @@ orchestrator; queue names are unique per run and deleted at the end.
   broker.
 - **Celeriac**: \`TaskClient.send(name, [sentAt], {}, { ignoreResult: true })\` in an application context, and
   a worker built like \`runWorker()\` (\`TaskQueueServer\` as a Nest microservice strategy) with a no-op
-  \`@Task({ ignoreResult: true })\`; \`concurrency\` = \`prefetch\` = ${c.prefetch}.
+  \`@Task({ ignoreResult: true })\`; \`concurrency\` = \`prefetch\` = ${c.prefetch}. Worker events
+  (heartbeats) are on, as they are by default.
+- **Celeriac with task events on** (\`celeriac-events\`; rate phases only): the same, with
+  \`events: { taskEvents: true }\` (Celery's \`-E\`), so every task also sends \`task-received\`,
+  \`task-started\` and \`task-succeeded\`, batched into \`task.multi\` messages on the \`celeryev\` exchange.
+  With no event consumer bound (as here), the broker routes them nowhere; a monitor adds the cost of its own queue.
 - **Pipelining**: every producer publishes in chunks of ${k(c.window)}: ${k(c.window)} sends started at once, then
   \`Promise.all\` over their confirms, then the next chunk. \`TaskClient.send\` is one confirmed publish per call.
 - **Rates** (${k(c.tasks)} tasks, median of ${c.reps}, after a ${k(c.warmupTasks)}-task warm-up per side; each phase runs for
-  the three sides back to back, headerless reference, baseline, Celeriac, in the reverse order every other
+  every side back to back, headerless reference, baseline, Celeriac, Celeriac with task events, in the reverse order every other
   repetition, so the numbers compared are seconds apart): *enqueue* is first send → last confirm with nothing
   consuming; *drain* is consumer start (connect, declare, consume) → last handler completion on a queue
   pre-filled with ${k(c.tasks)}; *end to end* is first send → last handler completion with the consumer already
@@ -343,6 +378,12 @@ ${mdTable(
   r.targets.map((t) => [t.name, t.target, t.actual, verdict(t, 'yes', '**no**', 'ref')]),
   false,
 )}
+
+### What task events cost
+
+Celeriac with task events on against the same worker with them off, from the same repetitions.
+
+${mdTable(EVENTS_HEADER, eventRows(r))}
 
 ### Every repetition (tasks/s)
 

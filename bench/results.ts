@@ -6,10 +6,11 @@ import type { Distribution } from './stats.js';
  *
  * Schema 2: `raw` is amqplib sending the same messages Celeriac sends (Celery protocol 2 properties), in
  * every phase, and the ratios are against it; `rawBare` is amqplib without protocol headers, rates only.
+ * Schema 3 added `celeriacEvents` and `taskEvents`.
  * (In schema 1, `raw` had no protocol headers and the same-message rates were `protocolBaseline`.)
  */
 export interface BenchResults {
-  readonly schema: 2;
+  readonly schema: 3;
   readonly runId: string;
   readonly date: string;
   readonly durationS: number;
@@ -29,6 +30,10 @@ export interface BenchResults {
    * ceiling no client of Celery's protocol reaches.
    */
   readonly rawBare: RatePhases;
+  /** Rates only: Celeriac with task events on (Celery's `-E`), in the same reps as `celeriac`. */
+  readonly celeriacEvents: RatePhases;
+  /** What task events cost: `celeriacEvents` against `celeriac`. */
+  readonly taskEvents: TaskEventsCost;
   /** Celeriac ÷ the baseline (`raw`), on the medians. Above 1 means Celeriac is faster. */
   readonly enqueueRatio: number;
   readonly drainRatio: number;
@@ -132,6 +137,19 @@ export interface ImplResults extends RatePhases {
   readonly memory: MemoryPhase;
   /** Handler start − eta, in ms (Celeriac only). */
   readonly delayLateness?: Distribution;
+}
+
+/** Celeriac with task events on against off, from the same reps. */
+export interface TaskEventsCost {
+  /** On ÷ off, end to end and drain; below 1 means events slow the worker down. */
+  readonly e2eRatio: number;
+  readonly drainRatio: number;
+  /** Worker CPU per task over the drain phase, off and on (µs). */
+  readonly workerCpuUsPerTaskOff: number;
+  readonly workerCpuUsPerTaskOn: number;
+  /** The broker's CPU per task over the drain phase, off and on (µs): it routes the event messages too. */
+  readonly brokerCpuUsPerTaskOff: number;
+  readonly brokerCpuUsPerTaskOn: number;
 }
 
 export interface TargetCheck {
