@@ -7,6 +7,7 @@
  *   npm run bench                # the full run (~3-4 min); writes bench/results/ and docs/benchmarks.md
  *   npm run bench -- --quick     # a small smoke run; prints the table, writes nothing
  *   npm run bench -- --profile   # CPU profiles of the three sides under load, summarised (see profile.ts)
+ *   npm run bench -- --profile celeriac,celeriac-events  # profiles of the sides named
  *   npm run bench -- --render [results.json]  # rewrite docs/benchmarks.md from saved results
  */
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,9 @@ import { now } from './clock.js';
 import { BrokerAdmin } from './broker-admin.js';
 import { delayPrefixOf } from './celeriac.js';
 import {
+  IMPL_NAMES,
   isCeleriac,
+  isImpl,
   type ConsumerStats,
   type Impl,
   type MemoryStats,
@@ -698,6 +701,20 @@ function loadResults(file: string): BenchResults {
   return r as BenchResults;
 }
 
+/** `--profile raw,celeriac-events`: the sides to profile, or undefined for the default three. */
+function profiledSides(): Impl[] | undefined {
+  const list = argv[argv.indexOf('--profile') + 1];
+  if (!list || list.startsWith('--')) return undefined;
+  const names = list.split(',');
+  const unknown = names.filter((name) => !isImpl(name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `--profile: unknown side ${unknown.join(', ')}; sides: ${IMPL_NAMES.join(', ')}`,
+    );
+  }
+  return names as Impl[];
+}
+
 const work =
   renderAt >= 0
     ? Promise.resolve(argv[renderAt + 1] ?? 'bench/results/latest.json')
@@ -706,7 +723,7 @@ const work =
           log(`Wrote ${doc}`);
         })
     : argv.includes('--profile')
-      ? runProfile(BROKER_URL, FULL.prefetch, FULL.window)
+      ? runProfile(BROKER_URL, FULL.prefetch, FULL.window, profiledSides())
       : runBench(quick ? QUICK : FULL, !quick && !argv.includes('--no-write'));
 work.catch((err: unknown) => {
   console.error(err);

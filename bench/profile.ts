@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { AgentProcess } from './agent-process.js';
 import { BrokerAdmin } from './broker-admin.js';
 import { delayPrefixOf } from './celeriac.js';
-import type { ConsumerStats, ProducerStats } from './protocol.js';
+import { isCeleriac, type ConsumerStats, type Impl, type ProducerStats } from './protocol.js';
 
 /** The parts of a V8 `.cpuprofile` (what `node --cpu-prof` writes) that the summary reads. */
 interface CpuProfile {
@@ -94,12 +94,17 @@ export function summarize(file: string, tasks: number, top = 25): string {
 }
 
 /**
- * `npm run bench -- --profile`: for each side (the same-message raw baseline, Celeriac, and raw amqplib
- * without protocol headers), after a warm-up, the producer enqueues
+ * `npm run bench -- --profile [sides]`: for each side (by default the same-message raw baseline, Celeriac,
+ * and raw amqplib without protocol headers; or those named, comma-separated, e.g. `celeriac-events`), after a warm-up, the producer enqueues
  * 50,000 tasks under V8's sampling profiler (started and stopped in-process, so boot and warm-up stay
  * out), then the consumer drains them under the profiler. Prints each profile's top frames in µs per task.
  */
-export async function runProfile(url: string, prefetch: number, window: number): Promise<void> {
+export async function runProfile(
+  url: string,
+  prefetch: number,
+  window: number,
+  impls: readonly Impl[] = ['raw', 'celeriac', 'raw-bare'],
+): Promise<void> {
   const runId = `bench-profile-${randomBytes(3).toString('hex')}`;
   const dir = resolve('dist/bench-profiles', runId);
   mkdirSync(dir, { recursive: true });
@@ -107,7 +112,7 @@ export async function runProfile(url: string, prefetch: number, window: number):
   const agents: AgentProcess[] = [];
   const files: string[] = [];
   try {
-    for (const impl of ['raw', 'celeriac', 'raw-bare'] as const) {
+    for (const impl of impls) {
       const queue = `${runId}-${impl}`;
       await admin.declare(queue);
       const producer = await AgentProcess.spawn(impl, 'producer', queue, prefetch);
@@ -141,7 +146,7 @@ export async function runProfile(url: string, prefetch: number, window: number):
       );
       await producer.exit();
       await consumer.exit();
-      await admin.remove(queue, impl === 'celeriac' ? delayPrefixOf(queue) : undefined);
+      await admin.remove(queue, isCeleriac(impl) ? delayPrefixOf(queue) : undefined);
     }
   } finally {
     for (const a of agents) a.kill();
