@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-const SOURCE_CONDITIONS = ['celeriac-source', 'node', 'import', 'default'];
+// No 'import' here: Vitest hands these to Node as --conditions too, and with 'import' a require() from
+// a CommonJS package (express's router requiring is-promise) would load the ESM build. Vite adds 'import'
+// or 'require' itself, by how each module is imported.
+const SOURCE_CONDITIONS = ['celeriac-source', 'node', 'default'];
 
 // One config, separate projects: unit specs are pure and fast; broker suites run serially against the
 // real RabbitMQ (they share one broker, so files must not interleave).
