@@ -42,6 +42,19 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // The dashboard in Debian's chromium (playwright-core), against the real broker: one file, about
+          // 20 s, kept apart so that the int suite never waits on a browser.
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          setupFiles: ['test/support/cleanup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           // Against real Python Celery 5.2 (Debian's python3-celery): slow to start, so kept apart.
           name: 'interop',
           include: ['test/interop/**/*.interop-spec.ts'],

@@ -45,6 +45,7 @@
     box.textContent = text;
     box.className = bad ? 'bad' : '';
     box.hidden = false;
+    box.onclick = () => (box.hidden = true);
     clearTimeout(toast.timer);
     toast.timer = setTimeout(() => (box.hidden = true), 5000);
   }
@@ -102,7 +103,7 @@
   // ---- workers and queues ----
   function renderOverview(o) {
     state.overview = o;
-    $('no-events').hidden = o.taskEventsSeen > 0;
+    $('no-events').hidden = o.taskEventsSeen > 0 || state.tasks.size > 0;
     $('problem').hidden = !o.problem;
     $('problem').textContent = o.problem ?? '';
     const online = o.workers.filter((w) => w.online).length;
@@ -244,6 +245,7 @@
 
   function mergeTasks(list) {
     for (const task of list) state.tasks.set(task.id, task);
+    if (list.length > 0) $('no-events').hidden = true;
     renderTasks();
   }
 
