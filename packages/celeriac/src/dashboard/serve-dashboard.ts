@@ -82,7 +82,6 @@ export async function serveDashboard(options: ServeDashboardOptions): Promise<Se
       logger: options.logger ?? false,
       abortOnError: false,
     });
-    app.enableShutdownHooks();
     await app.listen(options.port ?? 5555, '127.0.0.1');
   } catch (err: unknown) {
     await runtime.onApplicationShutdown();
