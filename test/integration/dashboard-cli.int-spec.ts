@@ -22,8 +22,8 @@ async function serve(args: readonly string[]): Promise<Served> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await vi.waitFor(
     () => {
       const found = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
