@@ -58,7 +58,7 @@ class ShopTasks {
 
 describe('the dashboard in a real browser (Debian chromium)', () => {
   const queue = uniqueName('shop');
-  const node = `shop-${queue}@laptop`;
+  const node = `worker1@${queue}`;
   let worker: TestWorker;
   let api: DashboardApp;
   let probe: BrokerProbe;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { buildPage, dashboardPage } from './dashboard-page.js';
+import { buildPage, dashboardPage, scriptOf } from './dashboard-page.js';
 
 const hash = (text: string) => createHash('sha256').update(text).digest('base64');
 
@@ -20,7 +20,13 @@ describe('the dashboard page', () => {
     expect(policy).toContain("frame-ancestors 'none'");
   });
 
-  it('ships its three files', () => {
+  it('joins the scripts in one strict function scope', () => {
+    expect(scriptOf(['const a = 1;', 'use(a);'])).toBe(
+      "'use strict';\n(() => {\nconst a = 1;\nuse(a);\n})();\n",
+    );
+  });
+
+  it('ships its files', () => {
     const { html } = dashboardPage();
     expect(html).toContain('<title>Celeriac tasks</title>');
     expect(html).not.toContain('<!--dashboard.');

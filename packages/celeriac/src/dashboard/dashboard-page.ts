@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+/** The page's scripts, in order: they share one scope (see `scriptOf`). */
+const SCRIPTS = ['page-helpers.js', 'page-views.js', 'page-main.js'];
+
 /** The page, ready to send, and the headers that go with it. */
 export interface DashboardPage {
   readonly html: string;
@@ -10,7 +13,7 @@ export interface DashboardPage {
 let cached: DashboardPage | undefined;
 
 /**
- * The dashboard's one page: `index.html` with its stylesheet and script inlined, so that the page works
+ * The dashboard's one page: `index.html` with its stylesheet and scripts inlined, so that the page works
  * at any mount path without knowing it, in one request. Its Content-Security-Policy allows exactly those
  * two inline blocks (by hash) and requests to its own origin, nothing else. Read once, then kept.
  */
@@ -18,7 +21,7 @@ export function dashboardPage(): DashboardPage {
   cached ??= buildPage(
     readAsset('index.html'),
     readAsset('dashboard.css'),
-    readAsset('dashboard.js'),
+    scriptOf(SCRIPTS.map(readAsset)),
   );
   return cached;
 }
@@ -48,6 +51,14 @@ export function buildPage(template: string, css: string, js: string): DashboardP
       'referrer-policy': 'no-referrer',
     },
   };
+}
+
+/**
+ * The page's script files as one script, inside one strict-mode function: they share its scope (the
+ * first file's helpers are the later files' too), and nothing leaks into the page's globals.
+ */
+export function scriptOf(files: readonly string[]): string {
+  return `'use strict';\n(() => {\n${files.join('\n')}\n})();\n`;
 }
 
 function readAsset(name: string): string {
