@@ -67,6 +67,18 @@ describe('the dashboard access rules', () => {
     expect(
       decideAccess(local(remote, { ...headers, 'sec-fetch-site': 'cross-site' }), guarded).ok,
     ).toBe(false);
+    // Behind a reverse proxy that passes the host it was asked for.
+    const proxied = {
+      host: 'app:3000',
+      'x-forwarded-host': 'ops.example.com',
+      [CSRF_HEADER]: TOKEN,
+    };
+    expect(
+      decideAccess(local(remote, { ...proxied, origin: 'https://ops.example.com' }), guarded).ok,
+    ).toBe(true);
+    expect(
+      decideAccess(local(remote, { ...proxied, origin: 'https://evil.example' }), guarded).ok,
+    ).toBe(false);
     expect(decideAccess(local(remote, { host: 'ops.example.com' }), guarded).ok).toBe(false);
     expect(
       decideAccess(local(remote, { ...headers, [CSRF_HEADER]: 'secret-tokeN' }), guarded).ok,

@@ -63,8 +63,7 @@ export function checkCsrf(request: AccessRequest, token: string): AccessDecision
     return refuse(`missing or wrong CSRF token (${CSRF_HEADER} header)`);
   }
   const origin = header(request, 'origin');
-  const host = header(request, 'host');
-  if (origin !== undefined && (host === undefined || hostOfOrigin(origin) !== host.toLowerCase())) {
+  if (origin !== undefined && !ownHosts(request).includes(hostOfOrigin(origin) ?? '')) {
     return refuse('cross-origin action refused');
   }
   const site = header(request, 'sec-fetch-site');
@@ -93,6 +92,17 @@ export function isLoopbackHost(host: string): boolean {
     .replace(/:\d+$/, '')
     .replace(/^\[(.*)\]$/, '$1');
   return name === 'localhost' || name.endsWith('.localhost') || isLoopbackAddress(name);
+}
+
+/**
+ * The host names the dashboard answers as: the `Host` header, and the one a reverse proxy says it was
+ * asked for (`X-Forwarded-Host`), which a browser cannot set on another site's request.
+ */
+function ownHosts(request: AccessRequest): string[] {
+  const forwarded = header(request, 'x-forwarded-host')?.split(',')[0]?.trim();
+  return [header(request, 'host'), forwarded]
+    .filter((host): host is string => host !== undefined && host !== '')
+    .map((host) => host.toLowerCase());
 }
 
 function hostOfOrigin(origin: string): string | null {
