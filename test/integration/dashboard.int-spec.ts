@@ -315,6 +315,31 @@ describe('the dashboard API on the real broker', () => {
     });
   });
 
+  it("with trustGlobalGuards, the app's global guard is what lets users in and unlocks the actions", async () => {
+    const guardedApp = await startDashboardApp(
+      { defaultQueue: queue },
+      [{ path: 'ops', trustGlobalGuards: true }],
+      [new TestAdminGuard()],
+    );
+    try {
+      expect((await http(`${guardedApp.origin}/ops/api/session`)).status).toBe(403);
+      const session = (
+        await http(`${guardedApp.origin}/ops/api/session`, { headers: admin })
+      ).json<Session>();
+      expect(session).toMatchObject({ actions: true, guarded: true });
+      const answer = await http(`${guardedApp.origin}/ops/api/rate-limit`, {
+        method: 'POST',
+        body: { task: 'dash.add', rateLimit: '0' },
+        headers: { ...admin, [CSRF_HEADER]: session.csrfToken },
+      });
+      expect(answer.json<{ replies: Record<string, unknown> }>().replies[node]).toEqual({
+        ok: 'rate limit disabled successfully',
+      });
+    } finally {
+      await guardedApp.close();
+    }
+  });
+
   it('readOnly refuses actions even to a guarded user', async () => {
     const session = (
       await http(`${api.origin}/view/api/session`, { headers: admin })

@@ -34,6 +34,7 @@ export interface DashboardApp {
 export async function startDashboardApp(
   options: TaskQueueOptions,
   dashboards: readonly TaskDashboardOptions[],
+  globalGuards: readonly CanActivate[] = [],
 ): Promise<DashboardApp> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
@@ -50,6 +51,7 @@ export async function startDashboardApp(
     .setLogger(logger)
     .compile();
   const app = moduleRef.createNestApplication({ logger });
+  app.useGlobalGuards(...globalGuards);
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as { address(): { port: number } };
   const { port } = server.address();
