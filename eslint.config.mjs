@@ -74,8 +74,14 @@ export default tseslint.config(
             { group: ['@nestjs/*/*'] },
             { group: ['**/packages/celeriac/**'], message: "Import the library as 'celeriac'." },
             {
-              group: ['celeriac/*', '!celeriac/testing', '!celeriac/package.json'],
-              message: "Import from 'celeriac' (or 'celeriac/testing'): other paths are internal.",
+              group: [
+                'celeriac/*',
+                '!celeriac/testing',
+                '!celeriac/dashboard',
+                '!celeriac/package.json',
+              ],
+              message:
+                "Import from 'celeriac' (or 'celeriac/testing', 'celeriac/dashboard'): other paths are internal.",
             },
           ],
         },

@@ -26,6 +26,8 @@ export const LAYERS = [
   },
   { layer: 'runtime', siblings: 'isolated', folders: ['runtime'] },
   { layer: 'apis', siblings: 'isolated', folders: ['client', 'worker'] },
+  // Tools built on the apis that the Nest wiring and the command line both serve.
+  { layer: 'tools', siblings: 'isolated', folders: ['dashboard'] },
   { layer: 'nest', siblings: 'isolated', folders: ['module', 'cli', 'testing'] },
 ];
 

@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-const SOURCE_CONDITIONS = ['celeriac-source', 'node', 'import', 'default'];
+// No 'import' here: Vitest hands these to Node as --conditions too, and with 'import' a require() from
+// a CommonJS package (express's router requiring is-promise) would load the ESM build. Vite adds 'import'
+// or 'require' itself, by how each module is imported.
+const SOURCE_CONDITIONS = ['celeriac-source', 'node', 'default'];
 
 // One config, separate projects: unit specs are pure and fast; broker suites run serially against the
 // real RabbitMQ (they share one broker, so files must not interleave).
@@ -34,6 +37,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The dashboard in Debian's chromium (playwright-core), against the real broker: one file, about
+          // 20 s, kept apart so that the int suite never waits on a browser.
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          setupFiles: ['test/support/cleanup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

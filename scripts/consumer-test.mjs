@@ -101,6 +101,23 @@ async function runTemplate(flavor) {
     }
     log(flavor, `task ${body.taskId} went there and back: ${JSON.stringify(body.greeting)}`);
 
+    // celeriac/dashboard from the tarball: the page's files are found beside the built module.
+    const page = await fetch(`http://127.0.0.1:${port}/tasks`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+    const html = await page.text();
+    if (page.status !== 200 || !html.includes('<title>Celeriac tasks</title>')) {
+      throw new Error(`GET /tasks answered ${page.status}: ${html.slice(0, 200)}`);
+    }
+    const overview = await fetch(`http://127.0.0.1:${port}/tasks/api/overview`, {
+      signal: AbortSignal.timeout(15_000),
+    });
+    const workers = (await overview.json().catch(() => null))?.workers;
+    if (overview.status !== 200 || !Array.isArray(workers)) {
+      throw new Error(`GET /tasks/api/overview answered ${overview.status}`);
+    }
+    log(flavor, `the dashboard answers at /tasks and lists ${workers.length} worker(s)`);
+
     for (const app of [api, worker]) {
       const exit = await app.stop();
       // Nest's enableShutdownHooks re-raises SIGTERM after its graceful close: that is clean too.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The Celeriac demo (`npm run demo`): builds both apps, starts the worker and the API from the built
-// files, records three reads of one article through the API, waits until the worker has counted them,
-// then stops both with SIGTERM (warm shutdown) and reports how they exited.
+// The Celeriac demo (`npm run demo`): builds both apps, starts the worker (with task events, -E) and the
+// API from the built files, records three reads of one article through the API, waits until the worker
+// has counted them and the dashboard (http://127.0.0.1:3000/tasks) shows them, then stops both with SIGTERM (warm shutdown) and reports how they exited.
 //
 //   node scripts/demo.mjs [--no-build] [--keep]
 //
@@ -79,7 +79,8 @@ async function main() {
   }
   await assertPortFree(port);
 
-  startApp('worker', entries.worker, { CELERY_QUEUES: demoQueue });
+  // -E: task events on, so the dashboard at /tasks lists the demo's tasks.
+  startApp('worker', entries.worker, { CELERY_QUEUES: demoQueue }, ['-E']);
   await waitForLine('worker', /\bWorker\b.*\bconsuming\b/, 30_000);
   log('worker is consuming');
 
@@ -106,6 +107,11 @@ async function main() {
         (final.reads > reads ? ` (stale messages in queue "${demoQueue}"?)` : ''),
     );
   }
+  const dashboard = await pollDashboard(10_000);
+  log(
+    `dashboard ${base}/tasks shows ${dashboard.workers} worker(s) online and ` +
+      `${dashboard.tasks} task(s) of ${dashboard.names.join(', ')}`,
+  );
   log(`demo passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   if (flags.keep) {
@@ -120,11 +126,11 @@ async function main() {
 }
 
 /** Spawns `node <file>` in its own process group, so only our SIGTERM reaches it (not the terminal's ^C). */
-function startApp(name, file, env) {
+function startApp(name, file, env, args = []) {
   const childEnv = { ...process.env, RABBITMQ_URL: rabbitUrl, ...env };
   if (!process.stdout.isTTY) childEnv.NO_COLOR = '1';
   log(`starting ${name}: node ${relative(root, file)}`);
-  const child = spawn(process.execPath, [file], {
+  const child = spawn(process.execPath, [file, ...args], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -225,6 +231,30 @@ async function pollReads(timeoutMs) {
   }
   if (last) return last;
   throw new Error(`no answer from GET /articles/${slug}/reads within ${timeoutMs / 1000} s`);
+}
+
+/** Polls the dashboard's API until it shows the worker online and the demo's tasks. */
+async function pollDashboard(timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let seen = null;
+  while (Date.now() < deadline) {
+    try {
+      const overview = await (await fetch(`${base}/tasks/api/overview`)).json();
+      const tasks = await (await fetch(`${base}/tasks/api/tasks`)).json();
+      seen = {
+        workers: overview.workers.filter((w) => w.online).length,
+        tasks: tasks.length,
+        names: [...new Set(tasks.map((t) => t.name))],
+      };
+      if (seen.workers > 0 && tasks.length >= reads) return seen;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `the dashboard at ${base}/tasks did not show the worker and tasks: ${JSON.stringify(seen)}`,
+  );
 }
 
 /** Stops the API, then the worker, with SIGTERM; prints how each exited; removes what the demo declared. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The single test command (`npm test`): first the set-up (setup-tests.mjs: Debian's python3-celery and the
-// Node 22/24 binaries, installed when possible, else a stop at once with the command to run), then lint,
-// format check, typecheck, build, the Vitest suites, the package checks and the consumer apps, the unit
+// The single test command (`npm test`): first the set-up (setup-tests.mjs: Debian's python3-celery,
+// chromium and the Node 22/24 binaries, installed when possible, else a stop at once with the command to
+// run), then lint, format check, typecheck, build, the Vitest suites, the package checks and the consumer apps, the unit
 // and integration suites again on Node 22 and 24, and the API reference; it ends with one plain
 // `N passed, N failed` line (tests + checks) that CI reads. Every step runs even after a failure so the
 // summary is complete. Exit code: 1 if anything failed or no test ran, else 0.
@@ -35,6 +35,8 @@ const steps = [
   { name: 'build', kind: 'check', script: 'build' },
   { name: 'unit', kind: 'suite', script: 'test:unit' },
   { name: 'int', kind: 'suite', script: 'test:int', broker: true },
+  // The dashboard clicked through in Debian's chromium (about 15 s).
+  { name: 'browser', kind: 'suite', script: 'test:browser', broker: true },
   { name: 'interop', kind: 'suite', script: 'test:interop', broker: true, optional: true },
   { name: 'faults', kind: 'suite', script: 'test:faults', broker: true, optional: true },
   // The package as users receive it: packed once, then linted and installed into two fresh apps.

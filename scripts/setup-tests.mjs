@@ -2,6 +2,8 @@
 // - Debian's python3-celery and python3-redis, for the interop suite (Celery's Redis result backend): each
 //   installed with apt-get when this runs as root on a machine with apt, else the run stops at once with
 //   the command to run;
+// - Debian's chromium, for the dashboard's browser suite (driven by playwright-core, which downloads no
+//   browser): installed with apt-get the same way, else the run stops at once with the command to run;
 // - a Redis for the result-backend suites: started locally when none answers and redis-server is there,
 //   else the run stops at once with the command to run;
 // - the Node 22 and 24 binaries the unit and integration suites also run on: the npm packages
@@ -26,6 +28,7 @@ export function nodeLineBin(line) {
 export async function prepareTestMachine() {
   ensurePython('celery', 'python3-celery', 'Python Celery 5.2');
   ensurePython('redis', 'python3-redis', "Celery's Redis client");
+  ensureChromium();
   await ensureRedis();
   ensureNodeLines();
 }
@@ -106,6 +109,45 @@ function ensurePython(module, debianPackage, what) {
   console.log(
     `${python} cannot import ${module}: installing Debian's ${debianPackage} (${command})`,
   );
+  aptInstall(debianPackage, command);
+  if (!imports(module))
+    stop(`${debianPackage} is installed, but ${python} still cannot import ${module}.`);
+  console.log(`installed: ${python} imports ${module} ${moduleVersion(module)}`);
+}
+
+/** The browser suite's chromium (test/browser/chromium.ts reads the same variable). */
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function chromiumVersion() {
+  const { status, stdout } = spawnSync(chromium, ['--version'], { encoding: 'utf8' });
+  return status === 0 ? stdout.trim() : null;
+}
+
+function ensureChromium() {
+  const found = chromiumVersion();
+  if (found) {
+    console.log(`${chromium}: ${found}`);
+    return;
+  }
+  const command = 'apt-get install -y chromium';
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt || process.env.CHROMIUM_PATH !== undefined) {
+    stop(
+      `The browser suite needs Debian's chromium, and ${chromium} does not run.\nInstall it with:\n\n` +
+        `    sudo ${command}\n\nthen run npm test again.` +
+        (process.env.CHROMIUM_PATH !== undefined ? ' (Or point CHROMIUM_PATH at a chromium.)' : ''),
+    );
+  }
+  console.log(`${chromium} is missing: installing Debian's chromium (${command})`);
+  aptInstall('chromium', command);
+  const installed = chromiumVersion();
+  if (!installed) stop(`chromium is installed, but ${chromium} still does not run.`);
+  console.log(`installed: ${installed}`);
+}
+
+/** apt-get update, then install one package; stops the run, saying what to type, when either fails. */
+function aptInstall(debianPackage, command) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [
     ['update', '-qq'],
@@ -115,9 +157,6 @@ function ensurePython(module, debianPackage, what) {
     if (status !== 0)
       stop(`apt-get ${args.join(' ')} failed (exit ${status}). Run it by hand:\n\n    ${command}`);
   }
-  if (!imports(module))
-    stop(`${debianPackage} is installed, but ${python} still cannot import ${module}.`);
-  console.log(`installed: ${python} imports ${module} ${moduleVersion(module)}`);
 }
 
 function ensureNodeLines() {

@@ -28,6 +28,14 @@ describe('the celeriac program', () => {
     expect(text.match(/--help/g)).toHaveLength(1);
   });
 
+  it('lists the dashboard command with its port and broker options', () => {
+    const dashboard = createProgram().commands.find((command) => command.name() === 'dashboard');
+    const help = dashboard?.helpInformation() ?? '';
+    expect(help).toContain('-p, --port <port>');
+    expect(help).toContain('-b, --broker <url>');
+    expect(help).toContain('--allow-actions');
+  });
+
   it('reads its version from the package manifest', () => {
     expect(createProgram().version()).toMatch(/^\d+\.\d+\.\d+/);
   });

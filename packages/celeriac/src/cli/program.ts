@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerBeatCommand } from './beat.command.js';
+import { registerDashboardCommand } from './dashboard.command.js';
 import { registerOperationsCommands } from './operations-commands.js';
 import { packageVersion } from './package-version.js';
 import { registerWorkerCommand } from './worker.command.js';
@@ -16,5 +17,6 @@ export function createProgram(): Command {
   registerWorkerCommand(program);
   registerBeatCommand(program);
   registerOperationsCommands(program);
+  registerDashboardCommand(program);
   return program;
 }
