@@ -43,9 +43,10 @@ export function targets(results: Results): TargetCheck[] {
       },
     ];
   }
-  const x = (a: number, b: number): number => round(a / b, 3);
-  const e2e = x(cel.e2e.median, bare.e2e.median);
-  const enqueue = x(cel.enqueue.median, bare.enqueue.median);
+  // Verdicts on the exact ratios; the text shows them rounded.
+  const e2e = cel.e2e.median / bare.e2e.median;
+  const enqueue = cel.enqueue.median / bare.enqueue.median;
+  const x = (v: number): number => round(v, 3);
   const producer = cel.enqueue.producerCpuUsPerTask ?? Number.NaN;
   const worker = cel.drain.consumerCpuUsPerTask ?? Number.NaN;
   const broker = cel.enqueue.brokerCpuUsPerTask;
@@ -53,13 +54,13 @@ export function targets(results: Results): TargetCheck[] {
     {
       name: 'End to end vs raw-bare',
       target: '≥ 0.9×',
-      actual: `${e2e}× (${fmt(cel.e2e.median)} vs ${fmt(bare.e2e.median)} tasks/s)`,
+      actual: `${x(e2e)}× (${fmt(cel.e2e.median)} vs ${fmt(bare.e2e.median)} tasks/s)`,
       met: e2e >= 0.9,
     },
     {
       name: 'Enqueue vs raw-bare',
       target: '≥ 0.8×',
-      actual: `${enqueue}× (${fmt(cel.enqueue.median)} vs ${fmt(bare.enqueue.median)} tasks/s)`,
+      actual: `${x(enqueue)}× (${fmt(cel.enqueue.median)} vs ${fmt(bare.enqueue.median)} tasks/s)`,
       met: enqueue >= 0.8,
     },
     {
@@ -83,11 +84,12 @@ export function targets(results: Results): TargetCheck[] {
   ];
   const latency = cel.latency;
   if (latency?.p99VsBaseline !== undefined && latency.baseline) {
+    const p99 = latency.p99 / latency.baseline.p99;
     checks.push({
       name: 'Send → handler start p99 vs raw-bare on the same schedule',
       target: '≤ 1.1×',
       actual: `${latency.p99VsBaseline}× (${latency.p99} vs ${latency.baseline.p99} ms)`,
-      met: latency.p99VsBaseline <= 1.1,
+      met: p99 <= 1.1,
     });
   }
   return checks;
