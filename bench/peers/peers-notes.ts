@@ -32,15 +32,16 @@ export function systemNotes(c: PeersConfig, redisPersistence: string): string {
   default keeps them. Its "broker CPU" is redis-server's. **Redis holds the jobs in memory**: this Redis has
   ${redisPersistence}, so an "enqueued" job is in RAM only, where RabbitMQ writes persistent messages to disk before it
   confirms them; a job is also several Redis keys and stream entries (the job hash, the wait list, the events stream), where a
-  message is one queue entry. \`addBulk\` (one round trip for many jobs) is faster still; the like-for-like row is one \`add\` per task.
+  message is one queue entry. BullMQ also has \`addBulk\` (many jobs in one round trip), not measured here: the like-for-like
+  row is one \`add\` per task, as Celeriac's \`send\` is one publish.
 - **Nest's RMQ transport** (\`@nestjs/microservices\`, \`Transport.RMQ\`): \`ClientProxy.emit(pattern, { sentAt })\` with
   \`persistent: true\` (its default is transient); its channel is an amqp-connection-manager confirm channel, so \`emit()\` completes
   on the confirm (not \`mandatory\`). The server runs \`@EventPattern\` on a controller with \`noAck: false\` (its default acks every
   delivery as it arrives, before the handler) and \`prefetchCount: ${c.prefetch}\`; the handler acks its message
   (\`context.getChannelRef().ack(context.getMessage())\`), as Nest's documentation shows. The message is Nest's JSON envelope
   \`{ pattern, data }\`, no headers.
-- **Python Celery 5.2.6** from Debian: \`noop.apply_async(args=[sentAt], ignore_result=True)\` with \`broker_transport_options =
-  {'confirm_publish': True}\` (py-amqp then waits for each publish's confirm: one publish in flight, never a window of
+- **Python Celery 5.2.6** from Debian: \`noop.apply_async(args=[sentAt], ignore_result=True)\` with the broker transport
+  option \`confirm_publish=True\` (py-amqp then waits for each publish's confirm: one publish in flight, never a window of
   ${k(c.window)}, so its enqueue is paced by the broker's round trip and disk), and \`celery worker --pool=solo --concurrency=1\` with
   \`worker_prefetch_multiplier=${c.prefetch}\` and \`task_acks_late=True\` (ack after the task), \`--without-gossip --without-mingle
   --without-heartbeat\`, remote control off, log level WARNING (at INFO it logs two lines per task). One task at a time in one

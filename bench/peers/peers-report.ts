@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as prettier from 'prettier';
 import { LATENCY_BASELINE } from './latency.js';
 import { BEYOND_THIS_MACHINE, systemNotes } from './peers-notes.js';
-import type { PeersResults, PeersSummary } from './peers-results.js';
+import type { PeersResults, PeersSummary, ScalingRow } from './peers-results.js';
 import {
   E2E_CPU_HEADER,
   e2eCpuRows,
@@ -38,25 +38,71 @@ function mdTable(header: Row, body: readonly Row[], numeric = true): string {
   ].join('\n');
 }
 
-/** What the scaling rows show, in numbers; what they mean is in the prose around them. */
+/**
+ * What the scaling rows show: the numbers, and which side they point at, decided from the numbers (a
+ * rate that does not move with more workers, the broker's share of the two cores, the rates of one
+ * producer alone).
+ */
 function scalingSummary(r: PeersResults): string {
-  const row = (p: number, w: number) => r.scaling.find((x) => x.producers === p && x.workers === w);
-  const ones = [1, 2, 4].map((w) => row(1, w));
-  const [a, b, c] = ones;
+  const row = (p: number, w: number): ScalingRow | undefined =>
+    r.scaling.find((x) => x.producers === p && x.workers === w);
+  const [a, b, c] = [row(1, 1), row(1, 2), row(1, 4)];
   if (!a || !b || !c) return '';
-  const cores = ones.map((x) => x!.brokerCores.toFixed(2)).join(', ');
-  const two = r.scaling.filter((x) => x.producers === 2);
-  const twoText = two
-    .map(
-      (x) =>
-        `${n0(x.median)} tasks/s with ${x.workers} worker${x.workers > 1 ? 's' : ''} (broker ${x.brokerCores.toFixed(2)} cores)`,
-    )
-    .join(', ');
-  return (
+  const cores = (x: ScalingRow): string => x.brokerCores.toFixed(2);
+  const out = [
     `With one producer, end to end went ${n0(a.median)} → ${n0(b.median)} → ${n0(c.median)} tasks/s with 1, 2 and 4 ` +
-    `worker processes (${times(c.median / a.median)} for four times the workers), while the broker kept ${cores} cores ` +
-    `busy and the benchmark's own processes ${ones.map((x) => x!.benchCores.toFixed(2)).join(', ')}.` +
-    (two.length > 0 ? ` With two producers: ${twoText}.` : '')
+      `worker processes (${times(c.median / a.median)} for four times the workers), the broker keeping ` +
+      `${cores(a)}, ${cores(b)} and ${cores(c)} cores busy.`,
+  ];
+  const enqueue = r.results.celeriac?.enqueue.median;
+  if (c.median / a.median < 1.15 && enqueue !== undefined && a.median >= 0.8 * enqueue) {
+    out.push(
+      `More workers did not raise it: one producer enqueues about ${n0(enqueue)} tasks/s on its own (its enqueue ` +
+        `phase above), and with one worker end to end is already close to that, so one producer's confirmed ` +
+        `publishing sets the pace, not the workers.`,
+    );
+  } else if (c.median / a.median < 1.15) {
+    out.push('More workers did not raise it.');
+  }
+  const two = r.scaling.filter((x) => x.producers === 2);
+  if (two.length > 0) {
+    out.push(
+      `With two producers: ${two
+        .map(
+          (x) =>
+            `${n0(x.median)} tasks/s with ${x.workers} worker${x.workers > 1 ? 's' : ''} (${times(x.median / a.median)}, broker ${cores(x)} cores, benchmark ${x.benchCores.toFixed(2)})`,
+        )
+        .join('; ')}.`,
+    );
+    const most = two.reduce((m, x) => (x.median > m.median ? x : m));
+    const fewest = two.reduce((m, x) => (x.workers < m.workers ? x : m));
+    if (most === fewest && two.length > 1) {
+      out.push(
+        'More workers beside two producers lowered the rate: on two cores they take CPU from the broker and the ' +
+          'producers rather than add any.',
+      );
+    }
+  }
+  const busiest = Math.max(...r.scaling.map((x) => x.brokerCores));
+  out.push(
+    `The broker never averaged more than ${busiest.toFixed(2)} of the two cores over a run. A classic queue is one ` +
+      'Erlang process: its share of the work (queueing, storing, delivering) runs on one core at a time, while the ' +
+      "connections' and channels' processes can use the others; where the broker is near one core and more clients " +
+      'do not help, that one queue is the limit.',
+  );
+  return out.join(' ');
+}
+
+/** A warning when other work shared the machine: absolute numbers, and tail latencies most, move with it. */
+function sharedNote(r: PeersResults): string {
+  const phases = r.load.phases;
+  if (phases.length === 0) return '';
+  const mean = phases.reduce((sum, p) => sum + p.foreignCores, 0) / phases.length;
+  if (!(mean > 0.2)) return '';
+  return (
+    ` **The machine was shared**: other processes kept ${mean.toFixed(2)} cores busy on average during the ` +
+    'phases (see "Who used the CPUs"); absolute rates and tail latencies moved with them, the ratios within a ' +
+    'phase less, since every system ran in the same minutes.'
   );
 }
 
@@ -78,9 +124,7 @@ different workload.) CPU per task is summed over the processes of a side.
 
 ${mdTable(SCALING_HEADER, scalingRows(r))}
 
-${scalingSummary(r)} On this 2-core machine the broker and every client process share two cores: where more workers stop
-adding throughput and the broker's share stays near a core, one queue's Erlang process and the disk writes of persistent
-messages are the limit, and more worker processes only take CPU from the broker.`;
+${scalingSummary(r)}`;
   return `${START}
 
 ## Beside the peers: \`npm run bench:peers\`
@@ -113,7 +157,7 @@ then builds \`npm run bench\`'s agents and the peers'.
 
 ${r.date} (run \`${r.runId}\`, ${r.durationS} s) on ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB,
 ${r.machine.os}; load average ${r.machine.loadAvgStart} at start, ${r.machine.loadAvgEnd} at end. Broker \`${r.brokerUrl}\`,
-Redis \`${r.redisUrl}\` (${r.redisPersistence}). ${versions}.
+Redis \`${r.redisUrl}\` (${r.redisPersistence}). ${versions}.${sharedNote(r)}
 
 ${mdTable(MAIN_HEADER, mainRows(r))}
 

@@ -36,7 +36,11 @@ export const SYSTEM_INFO: Readonly<Record<SystemId, SystemInfo>> = {
   golevelup: { label: '@golevelup/nestjs-rabbitmq', backend: 'rabbitmq', ratioKey: 'Golevelup' },
   bullmq: { label: 'BullMQ (Redis, in memory)', backend: 'redis', ratioKey: 'Bullmq' },
   'nest-rmq': { label: "Nest's RMQ transport", backend: 'rabbitmq', ratioKey: 'NestRmq' },
-  celery: { label: 'Python Celery 5.2.6, solo pool', backend: 'rabbitmq', ratioKey: 'Celery' },
+  celery: {
+    label: 'Python Celery 5.2.6, solo pool, confirm_publish',
+    backend: 'rabbitmq',
+    ratioKey: 'Celery',
+  },
 };
 
 export function isPeerSystem(name: string | undefined): name is PeerSystem {
