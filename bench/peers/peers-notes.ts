@@ -54,9 +54,10 @@ export function systemNotes(c: PeersConfig, redisPersistence: string): string {
 export const BEYOND_THIS_MACHINE = `These numbers come from a 2-core machine where RabbitMQ (or Redis), the producers and the workers share
 the same two cores, so every row is partly a measure of how much CPU each side leaves the broker.
 
-- **Bigger machines.** A classic queue is one Erlang process: one queue's throughput is bounded by what one core of
-  RabbitMQ does per message (routing, the queue index, writing persistent messages, confirms), whatever the core count. More
-  cores raise the total across queues, not one queue's ceiling. The clients scale out: more worker processes or replicas (each a
+- **Bigger machines.** A classic queue is one Erlang process: one queue's throughput is bounded by what that process does
+  per message on one core (queueing, handing persistent messages to the store, delivering, tracking acks), whatever the core
+  count; the connections, channels and message store run in processes of their own and use the other cores. More cores
+  raise the total across queues more than one queue's ceiling. The clients scale out: more worker processes or replicas (each a
   Node process on its own core) add throughput until the queue's process is busy; more producer processes help while a
   producer's confirm round trip, not the broker, is what limits it. Expect the CPU cost per task (the µs columns) to carry over
   from machine to machine much better than the rates, and the ratios between systems to hold roughly while the broker is not
@@ -65,5 +66,6 @@ the same two cores, so every row is partly a measure of how much CPU each side l
   nodes, which costs both nodes CPU and adds latency: connect producers and workers to the queue's node, or spread queues over
   nodes. Quorum queues replicate every message to a majority of nodes (Raft) before confirming, so one quorum queue costs
   more per message than a classic queue on one node, in CPU, network and latency, and gives up less on a node failure.
-  Throughput grows with the number of queues spread over the nodes, not with the nodes behind one queue. Redis (BullMQ) is
-  single-threaded per instance: one Redis's core bounds all of its queues, and a Redis Cluster spreads queues, not one queue.`;
+  Throughput grows with the number of queues spread over the nodes, not with the nodes behind one queue. Redis (BullMQ) runs
+  every command on one thread per instance: one core bounds all of its queues, and a Redis Cluster spreads queues, not one
+  queue.`;
