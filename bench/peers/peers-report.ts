@@ -54,6 +54,38 @@ function scalingSummary(r: PeersResults): string {
       `worker processes (${times(c.median / a.median)} for four times the workers), the broker keeping ` +
       `${cores(a)}, ${cores(b)} and ${cores(c)} cores busy.`,
   ];
+  const two = r.scaling.filter((x) => x.producers === 2);
+  if (two.length > 0) {
+    const each = two.map(
+      (x) =>
+        `${n0(x.median)} tasks/s with ${x.workers} worker${x.workers > 1 ? 's' : ''} ` +
+        `(${times(x.median / a.median)}, broker ${cores(x)} cores, benchmark ${x.benchCores.toFixed(2)})`,
+    );
+    out.push(`With two producers: ${each.join('; ')}.`);
+  }
+  const phases = r.load.phases.filter((p) => p.phase.startsWith('scaling'));
+  const others = phases.reduce((sum, p) => sum + p.foreignCores, 0) / Math.max(1, phases.length);
+  if (others > 0.5) {
+    // On a machine this busy the rows measure the contention, not the set-ups: no reading of them.
+    out.push(
+      `**Read these rows with care**: other processes kept ${others.toFixed(2)} of the two cores busy on average ` +
+        'during them, leaving the broker and the benchmark the rest, so they show the contention for the machine ' +
+        'more than how Celeriac scales; run them again on a quiet machine before drawing a conclusion.',
+    );
+  } else {
+    out.push(...readings(r, a, c, two));
+  }
+  out.push(
+    'A classic queue is one Erlang process: its share of the work (queueing, storing, delivering) runs on one core ' +
+      "at a time, while the connections' and channels' processes can use the others; where the broker is near one " +
+      'core and more clients do not help, that one queue is the limit.',
+  );
+  return out.join(' ');
+}
+
+/** What the rows point at, each reading decided from the numbers. */
+function readings(r: PeersResults, a: ScalingRow, c: ScalingRow, two: ScalingRow[]): string[] {
+  const out: string[] = [];
   const enqueue = r.results.celeriac?.enqueue.median;
   if (c.median / a.median < 1.15 && enqueue !== undefined && a.median >= 0.8 * enqueue) {
     out.push(
@@ -64,33 +96,25 @@ function scalingSummary(r: PeersResults): string {
   } else if (c.median / a.median < 1.15) {
     out.push('More workers did not raise it.');
   }
-  const two = r.scaling.filter((x) => x.producers === 2);
-  if (two.length > 0) {
+  const most = two.reduce<ScalingRow | undefined>(
+    (m, x) => (!m || x.median > m.median ? x : m),
+    undefined,
+  );
+  const fewest = two.reduce<ScalingRow | undefined>(
+    (m, x) => (!m || x.workers < m.workers ? x : m),
+    undefined,
+  );
+  if (two.length > 1 && most === fewest) {
     out.push(
-      `With two producers: ${two
-        .map(
-          (x) =>
-            `${n0(x.median)} tasks/s with ${x.workers} worker${x.workers > 1 ? 's' : ''} (${times(x.median / a.median)}, broker ${cores(x)} cores, benchmark ${x.benchCores.toFixed(2)})`,
-        )
-        .join('; ')}.`,
+      'More workers beside two producers lowered the rate: on two cores they take CPU from the broker and the ' +
+        'producers rather than add any.',
     );
-    const most = two.reduce((m, x) => (x.median > m.median ? x : m));
-    const fewest = two.reduce((m, x) => (x.workers < m.workers ? x : m));
-    if (most === fewest && two.length > 1) {
-      out.push(
-        'More workers beside two producers lowered the rate: on two cores they take CPU from the broker and the ' +
-          'producers rather than add any.',
-      );
-    }
   }
   const busiest = Math.max(...r.scaling.map((x) => x.brokerCores));
   out.push(
-    `The broker never averaged more than ${busiest.toFixed(2)} of the two cores over a run. A classic queue is one ` +
-      'Erlang process: its share of the work (queueing, storing, delivering) runs on one core at a time, while the ' +
-      "connections' and channels' processes can use the others; where the broker is near one core and more clients " +
-      'do not help, that one queue is the limit.',
+    `The broker never averaged more than ${busiest.toFixed(2)} of the two cores over a run.`,
   );
-  return out.join(' ');
+  return out;
 }
 
 /** A warning when other work shared the machine: absolute numbers, and tail latencies most, move with it. */
