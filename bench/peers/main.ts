@@ -26,7 +26,7 @@ import type { PeersResults, PhaseLoad, ScalingRow, SystemResults } from './peers
 import { renderPeersSection, writePeersReports } from './peers-report.js';
 import { printPeers } from './peers-table.js';
 import { runRatePhases, type Measure } from './rate-phases.js';
-import { checkRequirements } from './requirements.js';
+import { checkRequirements, RequirementsError } from './requirements.js';
 import { CeleriacScaling } from './scaling.js';
 import { isSystem, SYSTEMS, type SystemId } from './systems.js';
 import { ratios, targets } from './targets.js';
@@ -221,6 +221,6 @@ const work =
       })
     : Promise.resolve(parseOptions(argv)).then(run);
 work.catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(err instanceof RequirementsError ? err.message : err);
   process.exit(1);
 });

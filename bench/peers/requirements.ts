@@ -32,6 +32,11 @@ function redisAnswers(address: RedisAddress): Promise<boolean> {
   });
 }
 
+/** A missing piece of the machine, said with what to do: printed without a stack. */
+export class RequirementsError extends Error {
+  override readonly name = 'RequirementsError';
+}
+
 /**
  * What the chosen systems need besides RabbitMQ, checked before anything starts so that a missing piece
  * fails the run at once with what to do, instead of a hung or half run.
@@ -53,7 +58,7 @@ export async function checkRequirements(
   if (systems.includes('bullmq') && !(await redisAnswers(redis))) {
     problems.push(
       `BullMQ needs a Redis at ${redis.host}:${redis.port} (REDIS_URL), and none answers: start one, e.g. ` +
-        `'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'.`,
+        `'redis-server --daemonize yes --bind 127.0.0.1 --port ${redis.port} --save "" --appendonly no'.`,
     );
   }
   if (
@@ -66,6 +71,6 @@ export async function checkRequirements(
     );
   }
   if (problems.length > 0) {
-    throw new Error(`npm run bench:peers cannot start:\n- ${problems.join('\n- ')}`);
+    throw new RequirementsError(`npm run bench:peers cannot start:\n- ${problems.join('\n- ')}`);
   }
 }
