@@ -47,8 +47,25 @@ export class AgentProcess {
     prefetch: number,
     execArgv: readonly string[] = [],
   ): Promise<AgentProcess> {
-    const name = `${impl}-${role}`;
-    const child = fork(AGENT, [impl, role, queue, String(prefetch)], {
+    return AgentProcess.fork(
+      AGENT,
+      [impl, role, queue, String(prefetch)],
+      `${impl}-${role}`,
+      execArgv,
+    );
+  }
+
+  /**
+   * An agent started from another script that answers the same commands (the peers benchmark's agent,
+   * built apart from this one so that it resolves the peers' own packages).
+   */
+  static fork(
+    script: string,
+    args: readonly string[],
+    name: string,
+    execArgv: readonly string[] = [],
+  ): Promise<AgentProcess> {
+    const child = fork(script, args, {
       execArgv: ['--expose-gc', ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -36,8 +36,8 @@ function read(path: string): string | null {
   }
 }
 
-/** utime + stime (+ cutime + cstime with `children`) of a process, in seconds. */
-function processSeconds(pid: number, children: boolean): number {
+/** utime + stime (+ cutime + cstime with `children`) of a process, in seconds (0 once it is gone). */
+export function processSeconds(pid: number, children: boolean): number {
   const stat = read(`/proc/${pid}/stat`);
   if (stat === null) return 0;
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -48,12 +48,14 @@ function processSeconds(pid: number, children: boolean): number {
 }
 
 /**
- * The broker's process: the beam.smp listening on `port` (another RabbitMQ node on the machine counts as
- * foreign load), or the only beam.smp when the socket cannot be matched.
+ * The server process named `comm` listening on `port`: the broker is the beam.smp on the AMQP port (another
+ * RabbitMQ node on the machine counts as foreign load), or the only beam.smp when the socket cannot be
+ * matched. Null off Linux or when there is none.
  */
-function findBroker(port: number): number | null {
-  const beams = readdirSync('/proc').filter(
-    (entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/comm`)?.trim() === 'beam.smp',
+export function findListener(comm: string, port: number): number | null {
+  if (read('/proc/stat') === null) return null;
+  const candidates = readdirSync('/proc').filter(
+    (entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/comm`)?.trim() === comm,
   );
   const portHex = port.toString(16).toUpperCase().padStart(4, '0');
   const inodes = new Set(
@@ -64,7 +66,7 @@ function findBroker(port: number): number | null {
       .filter((f) => f[1]?.endsWith(`:${portHex}`) && f[3] === '0A') // 0A: LISTEN
       .map((f) => `socket:[${f[9]}]`),
   );
-  for (const pid of beams) {
+  for (const pid of candidates) {
     try {
       const fds = readdirSync(`/proc/${pid}/fd`);
       if (fds.some((fd) => inodes.has(readlinkSafe(`/proc/${pid}/fd/${fd}`)))) return Number(pid);
@@ -72,7 +74,7 @@ function findBroker(port: number): number | null {
       // not ours to read
     }
   }
-  return beams.length === 1 ? Number(beams[0]) : null;
+  return candidates.length === 1 ? Number(candidates[0]) : null;
 }
 
 function readlinkSafe(path: string): string {
@@ -90,7 +92,7 @@ export class MachineLoad {
     private readonly livePids: () => readonly number[],
     brokerPort: number,
   ) {
-    this.broker = read('/proc/stat') === null ? null : findBroker(brokerPort);
+    this.broker = findListener('beam.smp', brokerPort);
   }
 
   snapshot(): LoadSnapshot {

@@ -65,6 +65,8 @@ export type Command =
   /** Consumer: move the target of `waitFor` to `count` handled tasks since `start`. */
   | { readonly cmd: 'expect'; readonly count: number }
   | { readonly cmd: 'waitFor'; readonly timeoutMs: number }
+  /** Consumer: what it handled so far (several workers on one queue, where no one target fits each). */
+  | { readonly cmd: 'progress' }
   /** Consumer: stop consuming and close the connection (unacked messages go back to the queue). */
   | { readonly cmd: 'stop' }
   /** Either: start V8's sampling profiler (in-process, so boot and warm-up stay out of the profile). */
@@ -105,6 +107,17 @@ export interface ConsumerStats {
   readonly latenciesMs: readonly number[];
   /** Handler start minus the task's eta, per task that had one (only with `record`). */
   readonly latenessMs: readonly number[];
+}
+
+/** A consumer's count so far, for phases whose tasks are shared among several workers. */
+export interface ConsumerProgress {
+  readonly handled: number;
+  /** Just before connecting and consuming. */
+  readonly startedAt: number;
+  /** The latest handler start (the benchmark's handler does no work, so also its completion). */
+  readonly lastStartAt: number;
+  /** process.cpuUsage() user + system since `startedAt`, in microseconds. */
+  readonly cpuMicros: number;
 }
 
 export interface MemoryStats {

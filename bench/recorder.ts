@@ -1,5 +1,5 @@
 import { cpuMicros, now } from './clock.js';
-import type { ConsumerStats } from './protocol.js';
+import type { ConsumerProgress, ConsumerStats } from './protocol.js';
 
 /**
  * Counts what a consumer handled and when. Both consumers (raw and Celeriac) call `handle()` as their
@@ -12,6 +12,7 @@ export class Recorder {
   private startedAt = Number.NaN;
   private cpuStart = 0;
   private firstStartAt = Number.NaN;
+  private lastStartAt = Number.NaN;
   private doneAtTarget = Number.NaN;
   private cpuAtTarget = Number.NaN;
   private latencies: number[] = [];
@@ -24,6 +25,7 @@ export class Recorder {
     this.target = target;
     this.record = record;
     this.firstStartAt = Number.NaN;
+    this.lastStartAt = Number.NaN;
     this.doneAtTarget = Number.NaN;
     this.cpuAtTarget = Number.NaN;
     this.latencies = [];
@@ -43,6 +45,7 @@ export class Recorder {
   handle(sentAt: number, eta: Date | null): void {
     const start = now();
     if (this.handled === 0) this.firstStartAt = start;
+    this.lastStartAt = start;
     if (this.record) {
       this.latencies.push(start - sentAt);
       if (eta) this.lateness.push(Date.now() - eta.getTime());
@@ -57,6 +60,15 @@ export class Recorder {
 
   get count(): number {
     return this.handled;
+  }
+
+  progress(): ConsumerProgress {
+    return {
+      handled: this.handled,
+      startedAt: this.startedAt,
+      lastStartAt: this.lastStartAt,
+      cpuMicros: cpuMicros() - this.cpuStart,
+    };
   }
 
   async waitFor(timeoutMs: number): Promise<ConsumerStats> {

@@ -460,7 +460,14 @@ export async function writeReports(r: BenchResults): Promise<string[]> {
   mkdirSync('docs', { recursive: true });
   const json = await pretty(LATEST, JSON.stringify(r, null, 2));
   const history = `bench/results/runs/${r.runId}.json`;
-  writeFileSync(LATEST, json);
+  // latest.json also holds the last `npm run bench:peers` run's summary (bench/peers): keep it.
+  const peers = existsSync(LATEST)
+    ? (JSON.parse(readFileSync(LATEST, 'utf8')) as { peers?: unknown }).peers
+    : undefined;
+  writeFileSync(
+    LATEST,
+    peers === undefined ? json : await pretty(LATEST, JSON.stringify({ ...r, peers }, null, 2)),
+  );
   writeFileSync(history, json);
   return [LATEST, history, await renderDoc(r)];
 }

