@@ -74,8 +74,14 @@ export default tseslint.config(
             { group: ['@nestjs/*/*'] },
             { group: ['**/packages/celeriac/**'], message: "Import the library as 'celeriac'." },
             {
-              group: ['celeriac/*', '!celeriac/testing', '!celeriac/package.json'],
-              message: "Import from 'celeriac' (or 'celeriac/testing'): other paths are internal.",
+              group: [
+                'celeriac/*',
+                '!celeriac/testing',
+                '!celeriac/metrics',
+                '!celeriac/package.json',
+              ],
+              message:
+                "Import from 'celeriac' (or 'celeriac/testing', 'celeriac/metrics'): other paths are internal.",
             },
           ],
         },
