@@ -1,9 +1,10 @@
 import { Counter, Histogram, type Registry, register } from 'prom-client';
+import { AccumulatedHistogram, accumulatedCounter } from './accumulated-metrics.js';
 import type { ObservedOutcome, TaskObserver } from '../runtime/instruments.js';
 import type { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import type { PublishObserver } from '../transport/publish-request.js';
 import { QueueStats } from './queue-stats.js';
-import { TaskSeriesCache } from './task-series.js';
+import { type TaskSeries, TaskSeriesTable } from './task-series.js';
 import { runtimeGauges } from './runtime-gauges.js';
 
 /** Options of {@link CeleriacMetrics}. */
@@ -54,9 +55,7 @@ const CONFIRM_BUCKETS = [
 export class CeleriacMetrics implements TaskObserver, PublishObserver {
   /** Where the metrics are registered. */
   readonly registry: Registry;
-  private readonly series: TaskSeriesCache;
-  private readonly runtime: Histogram<'task'>;
-  private readonly runtimeByTask = new Map<string, Histogram.Internal<'task'>>();
+  private readonly table: TaskSeriesTable;
   private readonly confirm: Histogram;
   private readonly publishFailures: Counter<'reason'>;
   private readonly queueStats: QueueStats;
@@ -66,33 +65,64 @@ export class CeleriacMetrics implements TaskObserver, PublishObserver {
     this.registry = options.registry ?? register;
     const prefix = options.prefix ?? 'celeriac_';
     const registers = [this.registry];
-    const taskCounter = (name: string, help: string): Counter<'task' | 'queue'> =>
-      new Counter({ name: `${prefix}${name}`, help, labelNames: ['task', 'queue'], registers });
-    this.series = new TaskSeriesCache({
-      received: taskCounter('tasks_received_total', 'Tasks a worker took from a queue.'),
-      succeeded: taskCounter('tasks_succeeded_total', 'Tasks that returned.'),
-      failed: taskCounter('tasks_failed_total', 'Tasks that failed for good (no retry left).'),
-      retried: taskCounter('tasks_retried_total', 'Task runs that ended in a retry.'),
-      revoked: taskCounter('tasks_revoked_total', 'Tasks revoked, terminated or expired.'),
-      deadLettered: taskCounter(
-        'tasks_dead_lettered_total',
-        'Deliveries dead-lettered: failed tasks, and messages refused unread or for an unknown task.',
-      ),
-      wait: new Histogram({
+    const waitBounds = options.waitBuckets ?? WAIT_BUCKETS;
+    const runtimeBounds = options.runtimeBuckets ?? RUNTIME_BUCKETS;
+    const table = new TaskSeriesTable(waitBounds, runtimeBounds);
+    this.table = table;
+    const taskCounter = (name: string, help: string, pick: (s: TaskSeries) => number): void => {
+      accumulatedCounter(
+        {
+          name: `${prefix}${name}`,
+          help,
+          labelNames: ['task', 'queue'],
+          registers,
+          source: () => table.series(),
+        },
+        (s) => ({ labels: { task: s.task, queue: s.queue }, value: pick(s) }),
+      );
+    };
+    taskCounter('tasks_received_total', 'Tasks a worker took from a queue.', (s) => s.received);
+    taskCounter('tasks_succeeded_total', 'Tasks that returned.', (s) => s.succeeded);
+    taskCounter(
+      'tasks_failed_total',
+      'Tasks that failed for good (no retry left).',
+      (s) => s.failed,
+    );
+    taskCounter('tasks_retried_total', 'Task runs that ended in a retry.', (s) => s.retried);
+    taskCounter('tasks_revoked_total', 'Tasks revoked, terminated or expired.', (s) => s.revoked);
+    taskCounter(
+      'tasks_dead_lettered_total',
+      'Deliveries dead-lettered: failed tasks, and messages refused unread or for an unknown task.',
+      (s) => s.deadLettered,
+    );
+    new AccumulatedHistogram(
+      {
         name: `${prefix}task_wait_seconds`,
         help: 'Time from a task being published (or its eta) to its start.',
         labelNames: ['task', 'queue'],
-        buckets: [...(options.waitBuckets ?? WAIT_BUCKETS)],
         registers,
-      }),
-    });
-    this.runtime = new Histogram({
-      name: `${prefix}task_runtime_seconds`,
-      help: 'Time a task handler ran, to its return or throw.',
-      labelNames: ['task'],
-      buckets: [...(options.runtimeBuckets ?? RUNTIME_BUCKETS)],
-      registers,
-    });
+        source: function* () {
+          for (const s of table.series()) {
+            yield { labels: { task: s.task, queue: s.queue }, buckets: s.wait };
+          }
+        },
+      },
+      waitBounds,
+    );
+    new AccumulatedHistogram(
+      {
+        name: `${prefix}task_runtime_seconds`,
+        help: 'Time a task handler ran, to its return or throw.',
+        labelNames: ['task'],
+        registers,
+        source: function* () {
+          for (const r of table.allRuntimes()) {
+            yield { labels: { task: r.task }, buckets: r.runtime };
+          }
+        },
+      },
+      runtimeBounds,
+    );
     this.confirm = new Histogram({
       name: `${prefix}publish_confirm_seconds`,
       help: 'Time from a publish to the broker confirm (tasks, results, events).',
@@ -145,43 +175,38 @@ export class CeleriacMetrics implements TaskObserver, PublishObserver {
 
   /** @internal Called by the worker for each task it takes. */
   received(task: string, queue: string): void {
-    this.series.of(task, queue).received.inc();
+    this.table.of(task, queue).received++;
   }
 
   /** @internal */
   started(task: string, queue: string, waitedSeconds: number | null): void {
-    if (waitedSeconds !== null) this.series.of(task, queue).wait.observe(waitedSeconds);
+    if (waitedSeconds !== null) this.table.of(task, queue).wait.observe(waitedSeconds);
   }
 
   /** @internal */
   ran(task: string, _queue: string, seconds: number): void {
-    let histogram = this.runtimeByTask.get(task);
-    if (!histogram) {
-      histogram = this.runtime.labels(task);
-      this.runtimeByTask.set(task, histogram);
-    }
-    histogram.observe(seconds);
+    this.table.runtimeOf(task).runtime.observe(seconds);
   }
 
   /** @internal */
   finished(task: string, queue: string, outcome: ObservedOutcome): void {
-    const series = this.series.of(task, queue);
+    const series = this.table.of(task, queue);
     switch (outcome) {
       case 'succeeded':
-        series.succeeded.inc();
+        series.succeeded++;
         return;
       case 'failed':
-        series.failed.inc();
-        series.deadLettered.inc();
+        series.failed++;
+        series.deadLettered++;
         return;
       case 'rejected':
-        series.deadLettered.inc();
+        series.deadLettered++;
         return;
       case 'retried':
-        series.retried.inc();
+        series.retried++;
         return;
       case 'revoked':
-        series.revoked.inc();
+        series.revoked++;
         return;
       default:
     }
