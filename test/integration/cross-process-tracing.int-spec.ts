@@ -132,3 +132,56 @@ describe('a trace across an API process and a worker process, and the worker /me
     await expect.poll(succeeded).toBe(before + 3);
   });
 });
+
+/** `-P processes --metrics-port P`: the supervisor serves the pool on P, worker process N on P + N. */
+describe('metrics of a process pool', () => {
+  const queue = uniqueName('xpool');
+  let build: PoolWorkerBuild | undefined;
+  let pool: PoolProcess | undefined;
+  let probe: BrokerProbe;
+
+  beforeAll(async () => {
+    probe = await BrokerProbe.open();
+    build = await buildPoolWorker();
+  }, 120_000);
+
+  afterAll(async () => {
+    await pool?.destroy();
+    await build?.remove();
+    await probe.deleteQueues(queue, deadLetterQueueName(queue));
+    await probe.deleteExchanges(queue);
+    await probe.close();
+  });
+
+  it('counts the worker processes and those replaced after dying', async () => {
+    if (!build) throw new Error('the pool worker was not built');
+    // Three ports in a row, free now: the supervisor's and its two children's.
+    let port = await freePort();
+    while (port > 65_000) port = await freePort();
+    pool = new PoolProcess(
+      build.main,
+      ['-P', 'processes', '-c', '2', '-Q', queue, '--metrics-port', String(port)],
+      queue,
+    );
+    await pool.waitFor(/All 2 worker process\(es\) consume/, 30_000);
+    const scrape = async (p: number): Promise<string> =>
+      (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
+    expect(await scrape(port)).toMatch(/^celeriac_pool_processes 2$/m);
+    expect(await scrape(port)).toMatch(/^celeriac_pool_restarts_total 0$/m);
+    expect(await scrape(port + 1)).toMatch(
+      new RegExp(`^celeriac_worker_consuming\\{queue="${queue}"\\} 1$`, 'm'),
+    );
+    expect(await scrape(port + 2)).toMatch(
+      new RegExp(`^celeriac_worker_consuming\\{queue="${queue}"\\} 1$`, 'm'),
+    );
+
+    const [child] = pool.childPids;
+    process.kill(child ?? 0, 'SIGKILL');
+    await expect
+      .poll(async () => /^celeriac_pool_restarts_total 1$/m.test(await scrape(port)), {
+        timeout: 15_000,
+      })
+      .toBe(true);
+    await pool.waitFor(/in place of pid/);
+  });
+});
