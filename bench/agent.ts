@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { CeleriacConsumer, CeleriacProducer } from './celeriac.js';
+import { CeleriacConsumer, CeleriacProducer, registerTracingSdk } from './celeriac.js';
 import { sleep } from './clock.js';
 import type { AgentArgs, Command, MemoryStats, Reply, Request } from './protocol.js';
 import { RawConsumer, RawProducer } from './raw.js';
@@ -18,11 +18,14 @@ const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 function parseArgs(argv: readonly string[]): AgentArgs {
   const [impl, role, queue, prefetch] = argv;
   if (
-    (impl !== 'raw' && impl !== 'raw-bare' && impl !== 'celeriac') ||
+    (impl !== 'raw' &&
+      impl !== 'raw-bare' &&
+      impl !== 'celeriac' &&
+      impl !== 'celeriac-observed') ||
     (role !== 'producer' && role !== 'consumer')
   ) {
     throw new Error(
-      `Usage: agent.js <raw|raw-bare|celeriac> <producer|consumer> <queue> <prefetch>`,
+      `Usage: agent.js <raw|raw-bare|celeriac|celeriac-observed> <producer|consumer> <queue> <prefetch>`,
     );
   }
   if (!queue) throw new Error('agent.js: no queue given');
@@ -121,16 +124,20 @@ class ConsumerAgent {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const observed = args.impl === 'celeriac-observed';
+  // BENCH_TRACING_SDK=1 also registers the OpenTelemetry SDK, recording every span with no exporter.
+  if (observed && process.env['BENCH_TRACING_SDK'] === '1') registerTracingSdk();
+  const celeriac = args.impl === 'celeriac' || observed;
   const agent =
     args.role === 'producer'
       ? new ProducerAgent(
-          args.impl === 'celeriac'
-            ? await CeleriacProducer.open(URL, args.queue, args.prefetch)
+          celeriac
+            ? await CeleriacProducer.open(URL, args.queue, args.prefetch, observed)
             : await RawProducer.open(URL, args.queue, args.impl === 'raw'),
         )
       : new ConsumerAgent(
-          args.impl === 'celeriac'
-            ? new CeleriacConsumer(URL, args.queue, args.prefetch)
+          celeriac
+            ? new CeleriacConsumer(URL, args.queue, args.prefetch, observed)
             : new RawConsumer(URL, args.queue, args.prefetch, args.impl === 'raw'),
         );
   const reply = (message: Reply): void => {

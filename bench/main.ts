@@ -39,7 +39,7 @@ const BROKER_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:
 type Compared = 'raw' | 'celeriac';
 const IMPLS: readonly Compared[] = ['raw', 'celeriac'];
 /** The rate phases also run the headerless reference; the sides go in this order, reversed every other rep. */
-const RATE_IMPLS: readonly Impl[] = ['raw-bare', 'raw', 'celeriac'];
+const RATE_IMPLS: readonly Impl[] = ['raw-bare', 'raw', 'celeriac', 'celeriac-observed'];
 const MIB = 1024 * 1024;
 const WAIT_MS = 180_000;
 /** Memory is sampled after warm-up and at this many checkpoints up to `rssTasks`. */
@@ -306,7 +306,7 @@ class Bench {
     );
     for (const impl of RATE_IMPLS) {
       const queue = this.queueOf(impl);
-      const delays = impl === 'celeriac' ? delayPrefixOf(queue) : undefined;
+      const delays = impl.startsWith('celeriac') ? delayPrefixOf(queue) : undefined;
       await this.admin.remove(queue, delays).catch((err: unknown) => {
         log(`Could not delete ${queue}: ${String(err)}`);
       });
@@ -400,6 +400,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const n = config.tasks;
   const results: Partial<Record<Compared, Partial<ImplResults>>> = { raw: {}, celeriac: {} };
   let rawBare: RatePhases | undefined;
+  let observed: RatePhases | undefined;
   try {
     log(
       `Run ${runId}: ${fmt(n)} tasks × ${config.reps}, window ${config.window}, prefetch ${config.prefetch}`,
@@ -460,6 +461,16 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
     };
     for (const impl of IMPLS) results[impl] = ratePhases(impl);
     rawBare = ratePhases('raw-bare');
+    observed = ratePhases('celeriac-observed');
+    const plain = ratePhases('celeriac');
+    const cpu = (x: RatePhases): string =>
+      `${x.e2e.producerCpuUsPerTask ?? '?'} + ${x.e2e.consumerCpuUsPerTask ?? '?'} µs`;
+    log(
+      `metrics + tracing on (no exporter${process.env['BENCH_TRACING_SDK'] === '1' ? ', SDK recording spans' : ''}): ` +
+        `end-to-end ${fmt(observed.e2e.median)}/s vs plain Celeriac ${fmt(plain.e2e.median)}/s ` +
+        `(${round(observed.e2e.median / plain.e2e.median, 3)}×); CPU per task, producer + consumer: ` +
+        `${cpu(observed)} vs ${cpu(plain)}`,
+    );
 
     const latencies = await measure('latency (both at once)', () => bench.latency());
     for (const impl of IMPLS) {
@@ -496,7 +507,12 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const cel = results.celeriac as ImplResults;
   const runLoad = MachineLoad.share(runStart, load.snapshot());
   const out: BenchResults = {
-    ...assemble(config, runId, started, loadAvgStart, admin, { raw, cel, bare: rawBare }),
+    ...assemble(config, runId, started, loadAvgStart, admin, {
+      raw,
+      cel,
+      bare: rawBare,
+      observed,
+    }),
     load: { run: runLoad, phases: phaseLoads },
   };
   await admin.close();
@@ -515,9 +531,14 @@ function assemble(
   started: number,
   loadAvgStart: number,
   admin: BrokerAdmin,
-  sides: { raw: ImplResults; cel: ImplResults; bare: RatePhases },
+  sides: {
+    raw: ImplResults;
+    cel: ImplResults;
+    bare: RatePhases;
+    observed?: RatePhases | undefined;
+  },
 ): Omit<BenchResults, 'load'> {
-  const { raw, cel, bare } = sides;
+  const { raw, cel, bare, observed } = sides;
   const ratio = (a: number, b: number): number => round(a / b, 3);
   const e2eRatio = ratio(cel.e2e.median, raw.e2e.median);
   const e2eRatioVsBare = ratio(cel.e2e.median, bare.e2e.median);
@@ -542,6 +563,16 @@ function assemble(
       actual: `${e2eRatioVsBare}×`,
       met: null,
     },
+    ...(observed
+      ? [
+          {
+            name: 'End-to-end rate with metrics and tracing on (no exporter) vs plain Celeriac (issue 17)',
+            target: '≥ 0.95×',
+            actual: `${ratio(observed.e2e.median, cel.e2e.median)}×`,
+            met: ratio(observed.e2e.median, cel.e2e.median) >= 0.95,
+          },
+        ]
+      : []),
     {
       name: `Send → handler start p99 vs raw amqplib, at ${config.latencyRate}/s`,
       target: '≤ 1.2×',
@@ -601,6 +632,9 @@ function assemble(
     raw,
     celeriac: cel,
     rawBare: bare,
+    ...(observed
+      ? { celeriacObserved: observed, observedE2eRatio: ratio(observed.e2e.median, cel.e2e.median) }
+      : {}),
     enqueueRatio: ratio(cel.enqueue.median, raw.enqueue.median),
     drainRatio: ratio(cel.drain.median, raw.drain.median),
     e2eRatio,

@@ -11,7 +11,8 @@
  * `raw-bare`: the same amqplib code sending the body alone, without protocol headers: a ceiling no
  * client of Celery's protocol reaches. Only the rate phases run it, as a reference.
  */
-export type Impl = 'raw' | 'raw-bare' | 'celeriac';
+/** `celeriac-observed`: Celeriac with its Prometheus metrics and OpenTelemetry tracing on, no exporter. */
+export type Impl = 'raw' | 'raw-bare' | 'celeriac' | 'celeriac-observed';
 export type Role = 'producer' | 'consumer';
 
 /** The no-op task both sides of the Celeriac run use. */

@@ -29,6 +29,10 @@ export interface BenchResults {
    * ceiling no client of Celery's protocol reaches.
    */
   readonly rawBare: RatePhases;
+  /** Celeriac with its metrics and tracing on (SDK registered, no exporter), rates only. */
+  readonly celeriacObserved?: RatePhases;
+  /** End to end, observed Celeriac ÷ plain Celeriac, on the medians: what metrics and tracing cost. */
+  readonly observedE2eRatio?: number;
   /** Celeriac ÷ the baseline (`raw`), on the medians. Above 1 means Celeriac is faster. */
   readonly enqueueRatio: number;
   readonly drainRatio: number;
