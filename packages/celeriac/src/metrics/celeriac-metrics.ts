@@ -173,22 +173,22 @@ export class CeleriacMetrics implements TaskObserver, PublishObserver {
     if (runtime.instruments.publish === this) runtime.observePublishes(null);
   }
 
-  /** @internal Called by the worker for each task it takes. */
+  /** Called by the worker for each task it takes (see `TaskObserver`). */
   received(task: string, queue: string): void {
     this.table.of(task, queue).received++;
   }
 
-  /** @internal */
+  /** Part of `TaskObserver` / `PublishObserver`: called by the worker and the publisher. */
   started(task: string, queue: string, waitedSeconds: number | null): void {
     if (waitedSeconds !== null) this.table.of(task, queue).wait.observe(waitedSeconds);
   }
 
-  /** @internal */
+  /** Part of `TaskObserver` / `PublishObserver`: called by the worker and the publisher. */
   ran(task: string, _queue: string, seconds: number): void {
     this.table.runtimeOf(task).runtime.observe(seconds);
   }
 
-  /** @internal */
+  /** Part of `TaskObserver` / `PublishObserver`: called by the worker and the publisher. */
   finished(task: string, queue: string, outcome: ObservedOutcome): void {
     const series = this.table.of(task, queue);
     switch (outcome) {
@@ -212,12 +212,12 @@ export class CeleriacMetrics implements TaskObserver, PublishObserver {
     }
   }
 
-  /** @internal Called by the publisher for each confirm. */
+  /** Called by the publisher for each confirm (see `PublishObserver`). */
   confirmed(seconds: number): void {
     this.confirm.observe(seconds);
   }
 
-  /** @internal */
+  /** Part of `TaskObserver` / `PublishObserver`: called by the worker and the publisher. */
   failed(why: 'timeout' | 'refused' | 'closed'): void {
     this.publishFailures.inc({ reason: why });
   }

@@ -57,7 +57,7 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   private storeInstance: RedisResultStore | null | undefined;
   private readonly redisConnections: RedisConnection[] = [];
   private worker: WorkerHealthSource | undefined;
-  /** The observers metrics attach: told of each delivery and each publish. */
+  /** @internal The observers metrics attach: told of each delivery and each publish. */
   readonly instruments = new Instruments();
 
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions) {
@@ -74,15 +74,10 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
     return this.publisherInstance;
   }
 
-  /** Tells `observer` how each publish of this process ends (null: nobody); see `Instruments`. */
+  /** @internal Tells `observer` how each publish of this process ends (null: nobody); see `Instruments`. */
   observePublishes(observer: PublishObserver | null): void {
     this.instruments.publish = observer;
     this.publisherInstance?.observe(observer);
-  }
-
-  /** The options this process resolved (for the metrics: the worker's queues and prefetch). */
-  get resolvedOptions(): ResolvedTaskQueueOptions {
-    return this.options;
   }
 
   /** The client side of the configured result backend (`resultBackend`). */

@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TaskQueueModule } from 'celeriac';
+import { TaskQueueMetricsModule } from 'celeriac/metrics';
 import { GreetingController } from './greeting.controller.js';
 import { taskQueueOptions } from './task-queue.config.js';
 
 @Module({
-  imports: [TaskQueueModule.forRoot(taskQueueOptions())],
+  imports: [
+    TaskQueueModule.forRoot({ ...taskQueueOptions(), isGlobal: true }),
+    // The optional `celeriac/metrics` entry, with prom-client installed beside it.
+    TaskQueueMetricsModule.forRoot(),
+  ],
   controllers: [GreetingController],
 })
 export class ApiModule {}
