@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../message/task-message.js';
-import { SENT_AT_HEADER } from '../sending/task-publisher.js';
+import { SENT_AT_HEADER } from '../message/protocol-headers.js';
 import type { PublishObserver } from '../transport/publish-request.js';
 
 /** What happened to one delivery, as the worker's runner reports it (its `TaskOutcome`). */

@@ -23,12 +23,7 @@ import {
   type PublishTrace,
   startPublishSpan,
 } from '../tracing/task-spans.js';
-
-/**
- * Header with the time a task was published, in ms since the epoch (the name RabbitMQ's message
- * timestamp plugin uses): a worker measures how long the task waited from it. Python workers ignore it.
- */
-export const SENT_AT_HEADER = 'timestamp_in_ms';
+import { SENT_AT_HEADER } from '../message/protocol-headers.js';
 
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
