@@ -78,10 +78,11 @@ export default tseslint.config(
                 'celeriac/*',
                 '!celeriac/testing',
                 '!celeriac/dashboard',
+                '!celeriac/metrics',
                 '!celeriac/package.json',
               ],
               message:
-                "Import from 'celeriac' (or 'celeriac/testing', 'celeriac/dashboard'): other paths are internal.",
+                "Import from 'celeriac' (or 'celeriac/testing', 'celeriac/dashboard', 'celeriac/metrics'): other paths are internal.",
             },
           ],
         },

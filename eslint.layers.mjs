@@ -9,6 +9,7 @@ export const LAYERS = [
     layer: 'features',
     siblings: 'ordered',
     folders: [
+      'tracing',
       'routing',
       'dead-letters',
       'results',
@@ -25,6 +26,7 @@ export const LAYERS = [
     ],
   },
   { layer: 'runtime', siblings: 'isolated', folders: ['runtime'] },
+  { layer: 'observability', siblings: 'isolated', folders: ['metrics', 'health'] },
   { layer: 'apis', siblings: 'isolated', folders: ['client', 'worker'] },
   // Tools built on the apis that the Nest wiring and the command line both serve.
   { layer: 'tools', siblings: 'isolated', folders: ['dashboard'] },

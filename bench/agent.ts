@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { ConsumerAgent, ProducerAgent, serve } from './agent-runtime.js';
-import { CeleriacConsumer, CeleriacProducer } from './celeriac.js';
+import { CeleriacConsumer, CeleriacProducer, registerTracingSdk } from './celeriac.js';
 import { IMPL_NAMES, isCeleriac, isImpl, type AgentArgs } from './protocol.js';
 import { RawConsumer, RawProducer } from './raw.js';
 
@@ -25,6 +25,9 @@ function parseArgs(argv: readonly string[]): AgentArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const observed = args.impl === 'celeriac-observed';
+  // BENCH_TRACING_SDK=1 also registers the OpenTelemetry SDK, recording every span with no exporter.
+  if (observed && process.env['BENCH_TRACING_SDK'] === '1') registerTracingSdk();
   const agent =
     args.role === 'producer'
       ? new ProducerAgent(

@@ -8,14 +8,21 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AsyncMicroserviceOptions } from '@nestjs/microservices';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import {
   Task,
   TaskClient,
   TaskContext,
   TaskQueueModule,
+  TaskQueueRuntime,
   TaskQueueServer,
   type TaskQueueOptions,
 } from 'celeriac';
+import { CeleriacMetrics } from 'celeriac/metrics';
+import { Registry } from 'prom-client';
 import { BENCH_TASK, type CeleriacImpl } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';
@@ -55,6 +62,24 @@ function options(
   };
 }
 
+/**
+ * `celeriac-observed` runs Celeriac's metrics (attached per app, `observe`) and its tracing, which goes
+ * through `@opentelemetry/api` and is on whenever Celeriac runs; with no SDK there is no exporter.
+ * BENCH_TRACING_SDK=1 also registers the SDK as an app would (a tracer provider that samples and records
+ * every span, the W3C propagator, the async-hooks context manager) with no span processor, so still no
+ * exporter: the cost of recording spans.
+ */
+export function registerTracingSdk(): void {
+  trace.setGlobalTracerProvider(new BasicTracerProvider());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+}
+
+/** Celeriac's metrics on the app's runtime, in a registry nobody scrapes. */
+function observe(app: INestApplicationContext): void {
+  new CeleriacMetrics({ registry: new Registry() }).attach(app.get(TaskQueueRuntime));
+}
+
 /** The producing side: an application context with `TaskClient`, as an API process has it. */
 export class CeleriacProducer implements ProducerSide {
   private constructor(
@@ -74,6 +99,7 @@ export class CeleriacProducer implements ProducerSide {
       logger: LOG_LEVELS,
       abortOnError: false,
     });
+    if (impl === 'celeriac-observed') observe(app);
     return new CeleriacProducer(app, app.get(TaskClient));
   }
 
@@ -102,6 +128,7 @@ export class CeleriacProducer implements ProducerSide {
  */
 export class CeleriacConsumer implements ConsumerSide {
   private readonly module: Type;
+  private readonly observed: boolean;
   private app: INestMicroservice | undefined;
 
   constructor(url: string, queue: string, prefetch: number, impl: CeleriacImpl) {
@@ -111,6 +138,7 @@ export class CeleriacConsumer implements ConsumerSide {
     })
     class BenchWorkerModule {}
     this.module = BenchWorkerModule;
+    this.observed = impl === 'celeriac-observed';
   }
 
   async prepare(next: Recorder): Promise<void> {
@@ -124,6 +152,7 @@ export class CeleriacConsumer implements ConsumerSide {
       logger: LOG_LEVELS,
       abortOnError: false,
     });
+    if (this.observed) observe(this.app);
   }
 
   async start(): Promise<void> {

@@ -49,10 +49,16 @@ const BROKER_URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:
 type Compared = 'raw' | 'celeriac';
 const IMPLS: readonly Compared[] = ['raw', 'celeriac'];
 /**
- * The rate phases also run the headerless reference and Celeriac with task events on; the sides go in
- * this order, reversed every other rep.
+ * The rate phases also run the headerless reference, Celeriac with task events on, and Celeriac with
+ * metrics and tracing on; the sides go in this order, reversed every other rep.
  */
-const RATE_IMPLS: readonly Impl[] = ['raw-bare', 'raw', 'celeriac', 'celeriac-events'];
+const RATE_IMPLS: readonly Impl[] = [
+  'raw-bare',
+  'raw',
+  'celeriac',
+  'celeriac-events',
+  'celeriac-observed',
+];
 const MIB = 1024 * 1024;
 const WAIT_MS = 180_000;
 /** Memory is sampled after warm-up and at this many checkpoints up to `rssTasks`. */
@@ -414,6 +420,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
   const results: Partial<Record<Compared, Partial<ImplResults>>> = { raw: {}, celeriac: {} };
   let rawBare: RatePhases | undefined;
   let celeriacEvents: RatePhases | undefined;
+  let observed: RatePhases | undefined;
   try {
     log(
       `Run ${runId}: ${fmt(n)} tasks × ${config.reps}, window ${config.window}, prefetch ${config.prefetch}`,
@@ -475,6 +482,16 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
     for (const impl of IMPLS) results[impl] = ratePhases(impl);
     rawBare = ratePhases('raw-bare');
     celeriacEvents = ratePhases('celeriac-events');
+    observed = ratePhases('celeriac-observed');
+    const plain = ratePhases('celeriac');
+    const cpu = (x: RatePhases): string =>
+      `${x.e2e.producerCpuUsPerTask ?? '?'} + ${x.e2e.consumerCpuUsPerTask ?? '?'} µs`;
+    log(
+      `metrics + tracing on (no exporter${process.env['BENCH_TRACING_SDK'] === '1' ? ', SDK recording spans' : ''}): ` +
+        `end-to-end ${fmt(observed.e2e.median)}/s vs plain Celeriac ${fmt(plain.e2e.median)}/s ` +
+        `(${round(observed.e2e.median / plain.e2e.median, 3)}×); CPU per task, producer + consumer: ` +
+        `${cpu(observed)} vs ${cpu(plain)}`,
+    );
 
     const latencies = await measure('latency (both at once)', () => bench.latency());
     for (const impl of IMPLS) {
@@ -516,6 +533,7 @@ async function runBench(config: BenchConfig, write: boolean): Promise<void> {
       cel,
       bare: rawBare,
       events: celeriacEvents,
+      observed,
     }),
     load: { run: runLoad, phases: phaseLoads },
   };
@@ -535,9 +553,15 @@ function assemble(
   started: number,
   loadAvgStart: number,
   admin: BrokerAdmin,
-  sides: { raw: ImplResults; cel: ImplResults; bare: RatePhases; events: RatePhases },
+  sides: {
+    raw: ImplResults;
+    cel: ImplResults;
+    bare: RatePhases;
+    events: RatePhases;
+    observed?: RatePhases | undefined;
+  },
 ): Omit<BenchResults, 'load'> {
-  const { raw, cel, bare, events } = sides;
+  const { raw, cel, bare, events, observed } = sides;
   const ratio = (a: number, b: number): number => round(a / b, 3);
   const e2eRatio = ratio(cel.e2e.median, raw.e2e.median);
   const e2eRatioVsBare = ratio(cel.e2e.median, bare.e2e.median);
@@ -563,6 +587,16 @@ function assemble(
       actual: `${e2eRatioVsBare}×`,
       met: null,
     },
+    ...(observed
+      ? [
+          {
+            name: 'End-to-end rate with metrics and tracing on (no exporter) vs plain Celeriac (issue 17)',
+            target: '≥ 0.95×',
+            actual: `${ratio(observed.e2e.median, cel.e2e.median)}×`,
+            met: ratio(observed.e2e.median, cel.e2e.median) >= 0.95,
+          },
+        ]
+      : []),
     {
       name: 'End-to-end rate with task events on vs off (three events per task, batched)',
       target: '≥ 0.9×',
@@ -630,6 +664,9 @@ function assemble(
     rawBare: bare,
     celeriacEvents: events,
     taskEvents,
+    ...(observed
+      ? { celeriacObserved: observed, observedE2eRatio: ratio(observed.e2e.median, cel.e2e.median) }
+      : {}),
     enqueueRatio: ratio(cel.enqueue.median, raw.enqueue.median),
     drainRatio: ratio(cel.drain.median, raw.drain.median),
     e2eRatio,

@@ -14,18 +14,25 @@
 export type Impl = 'raw' | 'raw-bare' | CeleriacImpl;
 /**
  * `celeriac`: the library with its defaults (worker events on, task events off, as in Celery).
- * `celeriac-events`: the same with task events on (`events.taskEvents`, Celery's `-E`), so the rate
- * phases show what task events cost; only the rate phases run it.
+ * `celeriac-events`: the same with task events on (`events.taskEvents`, Celery's `-E`).
+ * `celeriac-observed`: the same with its Prometheus metrics and OpenTelemetry tracing on, no exporter.
+ * Only the rate phases run the last two, to show what each costs beside `celeriac`.
  */
-export type CeleriacImpl = 'celeriac' | 'celeriac-events';
-export const IMPL_NAMES: readonly Impl[] = ['raw', 'raw-bare', 'celeriac', 'celeriac-events'];
+export type CeleriacImpl = 'celeriac' | 'celeriac-events' | 'celeriac-observed';
+export const IMPL_NAMES: readonly Impl[] = [
+  'raw',
+  'raw-bare',
+  'celeriac',
+  'celeriac-events',
+  'celeriac-observed',
+];
 
 export function isImpl(name: string | undefined): name is Impl {
   return (IMPL_NAMES as readonly (string | undefined)[]).includes(name);
 }
 
 export function isCeleriac(impl: Impl): impl is CeleriacImpl {
-  return impl === 'celeriac' || impl === 'celeriac-events';
+  return impl === 'celeriac' || impl === 'celeriac-events' || impl === 'celeriac-observed';
 }
 export type Role = 'producer' | 'consumer';
 

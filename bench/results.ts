@@ -34,6 +34,10 @@ export interface BenchResults {
   readonly celeriacEvents: RatePhases;
   /** What task events cost: `celeriacEvents` against `celeriac`. */
   readonly taskEvents: TaskEventsCost;
+  /** Celeriac with its metrics and tracing on (SDK registered, no exporter), rates only. */
+  readonly celeriacObserved?: RatePhases;
+  /** End to end, observed Celeriac ÷ plain Celeriac, on the medians: what metrics and tracing cost. */
+  readonly observedE2eRatio?: number;
   /** Celeriac ÷ the baseline (`raw`), on the medians. Above 1 means Celeriac is faster. */
   readonly enqueueRatio: number;
   readonly drainRatio: number;

@@ -6,6 +6,9 @@ import type {
   Type,
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { DynamicModule } from '@nestjs/common';
+
+type ModuleImport = Type | DynamicModule;
 import { TaskClient, TaskQueueModule, TaskQueueServer, type TaskQueueOptions } from 'celeriac';
 import { RABBITMQ_URL, TEST_DELAY_PREFIX, TEST_REVOCATION_STREAM } from './broker.js';
 
@@ -65,6 +68,8 @@ export async function startWorker(
   options: TaskQueueOptions,
   providers: Provider[],
   controllers: Type[] = [],
+  /** More modules for the app (Terminus, say). */
+  imports: ModuleImport[] = [],
 ): Promise<TestWorker> {
   const logger = new CapturingLogger();
   const moduleRef = await Test.createTestingModule({
@@ -75,6 +80,7 @@ export async function startWorker(
         revocation: { stream: TEST_REVOCATION_STREAM },
         ...options,
       }),
+      ...imports,
     ],
     providers,
     controllers,

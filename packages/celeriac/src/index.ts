@@ -10,6 +10,12 @@ export type { TaskQueueHealth } from './runtime/task-queue.runtime.js';
 export type { ConnectionHealth } from './transport/broker-connection.js';
 export type { PublisherHealth } from './transport/publish-request.js';
 export type { WorkerHealth } from './runtime/worker-health.js';
+export { TaskQueueHealthIndicator } from './health/task-queue-health.indicator.js';
+export type {
+  LivenessOptions,
+  TaskQueueIndicatorDetails,
+  TaskQueueIndicatorResult,
+} from './health/task-queue-health.indicator.js';
 export type { DeadLetterDepth } from './transport/dead-letter-watch.js';
 export type { QueueConsumerHealth, QueueConsumerState } from './transport/queue-consumer.js';
 

@@ -37,3 +37,11 @@ const PROTOCOL_HEADER_SET: ReadonlySet<string> = new Set<string>(PROTOCOL_HEADER
 export function isProtocolHeader(name: string): name is ProtocolHeader {
   return PROTOCOL_HEADER_SET.has(name);
 }
+
+/**
+ * Header with the time a task was published, in ms since the epoch (the name RabbitMQ's message
+ * timestamp plugin uses), put on every task Celeriac publishes: a worker measures how long the task
+ * waited from it. Bookkeeping, not a custom header: handlers do not see it in `ctx.headers`. Python
+ * workers ignore it.
+ */
+export const SENT_AT_HEADER = 'timestamp_in_ms';

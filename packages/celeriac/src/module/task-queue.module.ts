@@ -14,6 +14,7 @@ import { ConfigurableModuleClass, TASK_QUEUE_OPTIONS } from './task-queue.module
 import { BeatService } from '../runtime/beat.service.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { TaskQueueServer } from '../worker/task-queue.server.js';
+import { TaskQueueHealthIndicator } from '../health/task-queue-health.indicator.js';
 
 /**
  * Celeriac's module. `forRoot(options)` or `forRootAsync({ useFactory, inject })`; options are resolved
@@ -44,6 +45,7 @@ import { TaskQueueServer } from '../worker/task-queue.server.js';
     DeadLetters,
     WorkerInspector,
     TaskEventStream,
+    TaskQueueHealthIndicator,
   ],
   exports: [
     TaskClient,
@@ -54,6 +56,7 @@ import { TaskQueueServer } from '../worker/task-queue.server.js';
     WorkerInspector,
     TaskEventStream,
     BeatService,
+    TaskQueueHealthIndicator,
   ],
 })
 export class TaskQueueModule extends ConfigurableModuleClass {}

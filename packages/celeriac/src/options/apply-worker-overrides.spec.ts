@@ -36,6 +36,7 @@ describe('applyWorkerOverrides', () => {
         warnDepth: 1_000,
         checkIntervalMs: 60_000,
       },
+      metricsPort: null,
     });
     expect(applied.defaultQueue).toBe('jobs');
   });

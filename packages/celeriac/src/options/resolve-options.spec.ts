@@ -92,6 +92,7 @@ describe('resolveOptions', () => {
             warnDepth: 1_000,
             checkIntervalMs: 60_000,
           },
+          metricsPort: null,
         },
         beat: {
           schedule: [],
@@ -272,6 +273,7 @@ describe('resolveOptions', () => {
         },
         beat: true,
         deadLetters: { maxAgeMs: null, maxLength: 5, warnDepth: null, checkIntervalMs: 100 },
+        metricsPort: 9464,
       };
       expect(resolveOptions({ queues: [{ name: 'hipri' }], worker }, ENV).worker).toEqual(worker);
     });

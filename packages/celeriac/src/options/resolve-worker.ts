@@ -25,9 +25,11 @@ const WORKER_KEYS = {
   queueLimits: true,
   beat: true,
   deadLetters: true,
+  metricsPort: true,
 } as const satisfies Record<keyof WorkerOptions, true>;
 
 const MAX_CONCURRENCY = 10_000;
+const MAX_PORT = 65_535;
 /** `basic.qos` takes the prefetch count as an unsigned short. */
 const MAX_PREFETCH = 65_535;
 /** Node's timers overflow above 2^31 − 1 ms and then fire at once. */
@@ -78,6 +80,10 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
   const queueLimits = resolveQueueLimits(input['queueLimits'] ?? {}, concurrency);
   const beat = checkBoolean('worker.beat', input['beat'] ?? false);
   const deadLetters = resolveDeadLetters(input['deadLetters'] ?? {});
+  const metricsPort =
+    input['metricsPort'] === undefined || input['metricsPort'] === null
+      ? null
+      : checkInteger('worker.metricsPort', input['metricsPort'], 0, MAX_PORT);
   return Object.freeze({
     queues,
     concurrency,
@@ -87,6 +93,7 @@ export function resolveWorker(value: unknown, context: WorkerContext): ResolvedW
     queueLimits,
     beat,
     deadLetters,
+    metricsPort,
   });
 }
 

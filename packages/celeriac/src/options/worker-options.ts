@@ -44,6 +44,12 @@ export interface WorkerOptions {
   beat?: boolean;
   /** Retention of the `<queue>.dead` queues this worker declares, and when to warn about their depth. */
   deadLetters?: DeadLetterOptions;
+  /**
+   * Serve Prometheus metrics at `http://<host>:<port>/metrics` (`--metrics-port`); needs the `prom-client`
+   * package. 9464 is the conventional choice. `null` serves none.
+   * @defaultValue `null`
+   */
+  metricsPort?: number | null;
 }
 
 /**
@@ -82,6 +88,8 @@ export interface ResolvedWorkerOptions {
   /** Run the beat in this worker (`-B`). */
   readonly beat: boolean;
   readonly deadLetters: ResolvedDeadLetterOptions;
+  /** Port of the worker's `/metrics` server, or null for none. */
+  readonly metricsPort: number | null;
 }
 
 export interface ResolvedDeadLetterOptions {

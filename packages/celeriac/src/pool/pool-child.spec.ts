@@ -48,6 +48,7 @@ describe('PoolChild', () => {
       shutdownGraceMs: 30_000,
       nodeName: 'w@box',
       queueLimits: {},
+      metricsPort: null,
       beat: false,
       deadLetters: { maxAgeMs: null, maxLength: null, warnDepth: null, checkIntervalMs: 60_000 },
     };

@@ -15,6 +15,7 @@ const NONE: WorkerFlags = {
   shutdownGraceMs: null,
   beat: false,
   taskEvents: false,
+  metricsPort: null,
 };
 
 function usageError(argv: readonly string[]): string {
@@ -80,7 +81,18 @@ describe('parseWorkerFlags', () => {
       shutdownGraceMs: 0,
       beat: false,
       taskEvents: false,
+      metricsPort: null,
     });
+  });
+
+  it('takes --metrics-port for a worker, and leaves a pool child its own port to runWorker', () => {
+    const flags = parseWorkerFlags(['--metrics-port', '9464'], ENV);
+    expect(flags.metricsPort).toBe(9464);
+    expect(workerOverrides(flags, 'worker').metricsPort).toBe(9464);
+    expect(workerOverrides(flags, 'child')).not.toHaveProperty('metricsPort');
+    expect(usageError(['--metrics-port', 'x'])).toBe(
+      '--metrics-port must be an integer from 0 to 65535, got "x".',
+    );
   });
 
   it('joins repeated -Q and trims the names', () => {

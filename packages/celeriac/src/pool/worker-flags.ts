@@ -40,6 +40,11 @@ export interface WorkerFlags {
   readonly beat: boolean;
   /** `-E`/`--task-events`: send task events (Celery's `-E`). */
   readonly taskEvents: boolean;
+  /**
+   * `--metrics-port`: serve Prometheus metrics at `/metrics` on this port. With `--pool processes` the
+   * supervisor serves the pool's metrics on it and child slot N (from 1) its own on port + N.
+   */
+  readonly metricsPort: number | null;
 }
 
 /** Where the worker runs, for `-n` expansions. */
@@ -53,6 +58,7 @@ const MAX_CONCURRENCY = 10_000;
 const MAX_PROCESSES = 1_024;
 /** `basic.qos` takes the prefetch count as an unsigned short. */
 const MAX_PREFETCH = 65_535;
+const MAX_PORT = 65_535;
 
 const POOL_NAMES: Readonly<Record<string, WorkerPoolKind>> = {
   async: 'async',
@@ -73,6 +79,7 @@ const OPTIONS = {
   'shutdown-grace-ms': { type: 'string', multiple: true },
   beat: { type: 'boolean', short: 'B' },
   'task-events': { type: 'boolean', short: 'E' },
+  'metrics-port': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -103,6 +110,9 @@ Runs a Celeriac worker. Flags win over the worker options given to TaskQueueModu
                                    they elect one leader that sends the ticks
   -E, --task-events                send task events (task-received, -started, -succeeded, ...)
                                    for celery events, Flower and celeriac events
+      --metrics-port <port>        serve Prometheus metrics at http://<host>:<port>/metrics
+                                   (9464 by convention; needs prom-client); with --pool processes
+                                   the supervisor uses <port> and child N <port>+N
   -h, --help                       print this help
 
 Examples:
@@ -187,6 +197,7 @@ export function parseWorkerFlags(
     shutdownGraceMs: integer('--shutdown-grace-ms', values['shutdown-grace-ms'], 0, MAX_TIMER_MS),
     beat: values.beat === true,
     taskEvents: values['task-events'] === true,
+    metricsPort: integer('--metrics-port', values['metrics-port'], 0, MAX_PORT),
   };
 }
 
@@ -209,6 +220,8 @@ export function workerOverrides(flags: WorkerFlags, role: 'worker' | 'child'): W
     ...(flags.shutdownGraceMs !== null ? { shutdownGraceMs: flags.shutdownGraceMs } : {}),
     // Without -B the module's `worker.beat` decides; each child of --pool processes is then a replica.
     ...(flags.beat ? { beat: true } : {}),
+    // A child's port depends on its slot: runWorker sets it.
+    ...(flags.metricsPort !== null && role === 'worker' ? { metricsPort: flags.metricsPort } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export class WorkerPool {
   private exitCode = 0;
   private killTimer: NodeJS.Timeout | undefined;
   private resolveDone: (code: number) => void = () => undefined;
+  /** Worker processes that exited unexpectedly (crashed, killed) while the pool ran; for the metrics. */
+  private unexpectedExits = 0;
   /** Resolves with the process exit code once the pool has stopped and every child has exited. */
   readonly done: Promise<number>;
 
@@ -81,6 +83,11 @@ export class WorkerPool {
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve;
     });
+  }
+
+  /** Worker processes that exited unexpectedly while the pool ran (each is replaced). */
+  get crashes(): number {
+    return this.unexpectedExits;
   }
 
   /** The pids of the live children, retiring ones included. */
@@ -237,6 +244,7 @@ export class WorkerPool {
       void this.stop('Bad configuration', EXIT_USAGE);
       return;
     }
+    this.unexpectedExits++;
     this.logger.warn(
       child.readyAt === null
         ? `Worker process pid ${child.pid} exited unexpectedly (${how}) before it consumed`

@@ -12,6 +12,8 @@ import { RedisResultStore } from '../results/redis-result-store.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
 import type { WorkerHealth } from './worker-health.js';
 import { RevocationPublisher } from '../revocation/revocation-publisher.js';
+import { Instruments } from './instruments.js';
+import type { PublishObserver } from '../transport/publish-request.js';
 
 /**
  * What this process's Celeriac is doing, for a health or readiness check. `ok` is the one-bit answer;
@@ -55,17 +57,27 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
   private storeInstance: RedisResultStore | null | undefined;
   private readonly redisConnections: RedisConnection[] = [];
   private worker: WorkerHealthSource | undefined;
+  /** @internal The observers metrics attach: told of each delivery and each publish. */
+  readonly instruments = new Instruments();
 
   constructor(@Inject(RESOLVED_OPTIONS) private readonly options: ResolvedTaskQueueOptions) {
     this.connections = new BrokerConnections(options);
   }
 
   get publisher(): Publisher {
-    this.publisherInstance ??= new Publisher(this.connections.get('publish'), {
+    if (this.publisherInstance) return this.publisherInstance;
+    this.publisherInstance = new Publisher(this.connections.get('publish'), {
       publishTimeoutMs: this.options.publishTimeoutMs,
       maxPendingPublishes: this.options.maxPendingPublishes,
     });
+    this.publisherInstance.observe(this.instruments.publish);
     return this.publisherInstance;
+  }
+
+  /** @internal Tells `observer` how each publish of this process ends (null: nobody); see `Instruments`. */
+  observePublishes(observer: PublishObserver | null): void {
+    this.instruments.publish = observer;
+    this.publisherInstance?.observe(observer);
   }
 
   /** The client side of the configured result backend (`resultBackend`). */

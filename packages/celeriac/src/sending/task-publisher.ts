@@ -15,6 +15,15 @@ import type {
 import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
 import type { Publisher } from '../transport/publisher.js';
 import type { PublishRequest } from '../transport/publish-request.js';
+import { typedNumber } from '../message/header-values.js';
+import {
+  abandonPublishSpan,
+  endPublishSpan,
+  injectTraceHeaders,
+  type PublishTrace,
+  startPublishSpan,
+} from '../tracing/task-spans.js';
+import { SENT_AT_HEADER } from '../message/protocol-headers.js';
 
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
@@ -52,20 +61,28 @@ export class TaskPublisher {
    */
   publish(message: TaskMessage, target: RouteTarget): Promise<void> {
     // Not an async function: the common case (queues declared, no eta) should not pay for async frames.
+    let traced: PublishTrace | null = null;
     try {
       const route = this.router.route(message.task, target);
-      if (!this.topologyDeclared || route.declare || (message.eta && this.delays)) {
-        return this.publishAfterDeclaring(message, route);
-      }
-      return this.publisher.publish(this.request(message, route));
+      traced = startPublishSpan(message, route.exchange, route.routingKey);
+      const sent =
+        !this.topologyDeclared || route.declare || (message.eta && this.delays)
+          ? this.publishAfterDeclaring(message, route, traced)
+          : this.publisher.publish(this.request(message, route, traced));
+      return traced ? endPublishSpan(traced, sent) : sent;
     } catch (err: unknown) {
+      if (traced) abandonPublishSpan(traced, err);
       return Promise.reject(toError(err));
     }
   }
 
-  private async publishAfterDeclaring(message: TaskMessage, route: ResolvedRoute): Promise<void> {
+  private async publishAfterDeclaring(
+    message: TaskMessage,
+    route: ResolvedRoute,
+    traced: PublishTrace | null,
+  ): Promise<void> {
     await this.declareTopology(route.declare);
-    const request = this.request(message, route);
+    const request = this.request(message, route, traced);
     if (message.eta && this.delays) {
       const destination = { exchange: route.exchange, routingKey: route.routingKey };
       let scheduled: boolean;
@@ -89,8 +106,16 @@ export class TaskPublisher {
    * Encodes and size-checks a task for its route.
    * @throws MessageEncodeError, PayloadTooLargeError
    */
-  private request(message: TaskMessage, route: ResolvedRoute): PublishRequest {
+  private request(
+    message: TaskMessage,
+    route: ResolvedRoute,
+    traced: PublishTrace | null,
+  ): PublishRequest {
     const encoded = encodeTask(message);
+    // Into the fresh headers object encodeTask built: no copy of the message for either.
+    const headers = encoded.properties.headers;
+    headers[SENT_AT_HEADER] = typedNumber(Date.now());
+    if (traced) injectTraceHeaders(traced, headers);
     if (encoded.content.length > this.options.maxPayloadBytes) {
       throw new PayloadTooLargeError(
         message.task,

@@ -4,6 +4,16 @@ import type { IncomingFields } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import { checkRetryOptions, type RetryOptions } from './retry-options.js';
 import type { TaskAbort } from './task-abort.js';
+import { SENT_AT_HEADER } from '../message/protocol-headers.js';
+
+/** The headers without the publish time Celeriac stamps on every task (the same object when absent). */
+function withoutBookkeeping(
+  headers: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
+  if (!Object.hasOwn(headers, SENT_AT_HEADER)) return headers;
+  const { [SENT_AT_HEADER]: _sentAt, ...custom } = headers;
+  return custom;
+}
 
 /**
  * What a handler knows about the task it runs. Passed as the handler's last argument; also the Nest
@@ -18,8 +28,6 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
   readonly retries: number;
   /** Keyword arguments as sent (Python's `**kwargs`). */
   readonly kwargs: Readonly<Record<string, unknown>>;
-  /** Custom headers sent with the task (`send(..., { headers })`, Python's `headers=`). */
-  readonly headers: Readonly<Record<string, unknown>>;
   readonly rootId: string;
   readonly parentId: string | null;
   readonly groupId: string | null;
@@ -33,6 +41,8 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
   readonly hostname: string;
   /** Truly private (not a TS `private`): a handler has `signal`, and no business aborting its own task. */
   readonly #abort: TaskAbort;
+  readonly #extraHeaders: Readonly<Record<string, unknown>>;
+  #headers: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     message: TaskMessage,
@@ -46,7 +56,7 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
     this.name = message.task;
     this.retries = message.retries;
     this.kwargs = message.kwargs;
-    this.headers = message.extraHeaders;
+    this.#extraHeaders = message.extraHeaders;
     this.rootId = message.rootId;
     this.parentId = message.parentId;
     this.groupId = message.groupId;
@@ -56,6 +66,16 @@ export class TaskContext extends BaseRpcContext<[TaskMessage, IncomingFields]> {
     this.queue = queue;
     this.hostname = hostname;
     this.#abort = abort;
+  }
+
+  /**
+   * Custom headers sent with the task (`send(..., { headers })`, Python's `headers=`), and the
+   * `traceparent` / `tracestate` of its trace; not Celeriac's own `timestamp_in_ms`.
+   */
+  get headers(): Readonly<Record<string, unknown>> {
+    // Built on first read: most handlers never look at their headers.
+    this.#headers ??= withoutBookkeeping(this.#extraHeaders);
+    return this.#headers;
   }
 
   /**

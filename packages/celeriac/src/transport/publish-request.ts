@@ -55,3 +55,18 @@ export interface PublisherHealth {
   /** Message bytes held by `retained`. */
   readonly retainedBytes: number;
 }
+
+/**
+ * Told how each publish ended (the metrics). Called on the publish path: it must be cheap and not throw.
+ * Without one the publisher makes no call.
+ */
+export interface PublishObserver {
+  /** The broker confirmed a publish `seconds` after `publish()` was called. */
+  confirmed(seconds: number): void;
+  /**
+   * A publish failed: `timeout` when no confirm came within `publishTimeoutMs`; `refused` when the broker
+   * or the publisher refused it (unroutable, nacked, too large, backlog full); `closed` when the publisher
+   * closed first.
+   */
+  failed(why: 'timeout' | 'refused' | 'closed'): void;
+}

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfirmChannel } from 'amqplib';
 import type { BrokerConnection } from './broker-connection.js';
 import { PublishError } from '../errors/publish.error.js';
-import type { PublishTimeoutError } from '../errors/publish-timeout.error.js';
+import { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
 import { admissionRefusal, closedError, publishTimeout } from './publish-failures.js';
@@ -11,7 +11,9 @@ import { ExchangeChecks } from './exchange-checks.js';
 import { PublisherTopology } from './publisher-topology.js';
 import { PublishingChannel } from './publishing-channel.js';
 import { ReturnedMessages } from './returned-messages.js';
+import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type {
+  PublishObserver,
   PublisherHealth,
   PublisherLimits,
   PublishRequest,
@@ -49,6 +51,7 @@ export class Publisher {
   private closed = false;
   private closing: Promise<void> | undefined;
   private republished = 0;
+  private observer: PublishObserver | null = null;
   /** Publishes interrupted by the current channel close, for one summary log line. */
   private interrupted = 0;
 
@@ -104,6 +107,11 @@ export class Publisher {
     return this.topology.ensure(key, setup);
   }
 
+  /** Tells `observer` how each publish ends from now on (the metrics); null stops it. */
+  observe(observer: PublishObserver | null): void {
+    this.observer = observer;
+  }
+
   /** Marks exchanges this process declared itself, so `publish` need not check them. */
   markExchangeKnown(exchange: string): void {
     this.exchanges.markKnown(exchange);
@@ -126,7 +134,10 @@ export class Publisher {
       this.limits.maxPendingPublishes,
       this.connection,
     );
-    if (refusal) return Promise.reject(refusal);
+    if (refusal) {
+      this.observer?.failed(failureKind(refusal));
+      return Promise.reject(refusal);
+    }
     const deadline = Date.now() + this.limits.publishTimeoutMs;
     if (!this.exchanges.isKnown(request.exchange)) {
       return this.exchanges.check(request, deadline).then(() => this.enqueue(request, deadline));
@@ -317,11 +328,14 @@ export class Publisher {
 
   private succeed(publish: PendingPublish<PublishRequest>): void {
     if (!this.pendingPublishes.settle(publish)) return;
+    // The start is the deadline less the timeout: no clock read is stored per publish for this.
+    this.observer?.confirmed((Date.now() - publish.deadline + this.limits.publishTimeoutMs) / 1000);
     publish.resolve();
   }
 
   private fail(publish: PendingPublish<PublishRequest>, err: Error): void {
     if (!this.pendingPublishes.settle(publish)) return;
+    this.observer?.failed(failureKind(err));
     publish.reject(err);
   }
 
@@ -334,4 +348,11 @@ export class Publisher {
     this.exchanges.wake();
     this.flushWaiting();
   }
+}
+
+/** How a failed publish is counted: timed out, refused, or cut short by the publisher's close. */
+function failureKind(err: Error): 'timeout' | 'refused' | 'closed' {
+  if (err instanceof PublishTimeoutError) return 'timeout';
+  if (err instanceof IllegalStateError) return 'closed';
+  return 'refused';
 }

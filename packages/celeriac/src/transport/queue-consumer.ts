@@ -64,6 +64,8 @@ export interface QueueConsumerHealth {
   readonly attaches: number;
   /** Why the consumer was last detached or could not attach; null while consuming. */
   readonly lastError: string | null;
+  /** Unacked deliveries the broker may push to this consumer (`basic.qos`). */
+  readonly prefetch: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export class QueueConsumer {
       since: this.since,
       attaches: this.attaches,
       lastError: this.lastError,
+      prefetch: this.prefetch,
     };
   }
 

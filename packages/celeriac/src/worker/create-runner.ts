@@ -41,5 +41,6 @@ export function createRunner(dispatcher: TaskDispatcher, parts: RunnerParts): Ta
       parts.listeners.taskAbandoned(task);
     },
     events: parts.events,
+    instruments: runtime.instruments,
   });
 }

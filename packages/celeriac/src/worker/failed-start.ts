@@ -14,6 +14,8 @@ export interface StartedParts {
   /** Events and remote control. */
   readonly operations: Stoppable | undefined;
   readonly revocations: Stoppable | undefined;
+  /** The `/metrics` server. */
+  readonly metrics: Stoppable | undefined;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function stopStartedParts(
     parts.forwarder?.close(),
     parts.operations?.close(),
   ]);
-  const last = await Promise.allSettled([parts.revocations?.close()]);
+  const last = await Promise.allSettled([parts.revocations?.close(), parts.metrics?.close()]);
   for (const result of [...first, ...last]) {
     if (result.status === 'rejected') {
       logger.warn(`While stopping a worker that failed to start: ${errorStack(result.reason)}`);

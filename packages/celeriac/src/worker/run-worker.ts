@@ -16,6 +16,7 @@ import { PoolChild } from '../pool/pool-child.js';
 import { type ChildMessage, EXIT_USAGE, POOL_CHILD_ENV } from '../pool/pool-protocol.js';
 import type { RecycleLimits } from '../pool/recycle-policy.js';
 import { runPoolSupervisor } from '../pool/run-pool-supervisor.js';
+import type { WorkerPool } from '../pool/worker-pool.js';
 import {
   parseWorkerFlags,
   WORKER_FLAGS_HELP,
@@ -106,7 +107,13 @@ export async function runWorker(
     return startWorker(
       module,
       options,
-      workerOverrides(flags, 'child'),
+      {
+        ...workerOverrides(flags, 'child'),
+        // The supervisor serves the pool's metrics on the port; worker process N (from 1) on port + N.
+        ...(flags.metricsPort !== null
+          ? { metricsPort: flags.metricsPort + 1 + Number(childIndex) }
+          : {}),
+      },
       { limits: { maxTasks: flags.maxTasksPerChild, maxMemoryKiB: flags.maxMemoryPerChildKiB } },
       flags.taskEvents,
     );
@@ -116,13 +123,30 @@ export async function runWorker(
     return usageFailure('--pool processes needs a script to fork (process.argv[1]).', false);
   }
   if (options.logger !== undefined) Logger.overrideLogger(options.logger);
-  runPoolSupervisor({
+  const pool = runPoolSupervisor({
     flags,
     argv: options.argv,
     entry,
     signals: options.signals ?? DEFAULT_SIGNALS,
   });
+  if (flags.metricsPort !== null) await servePoolMetricsUntilDone(pool, flags.metricsPort);
   return null;
+}
+
+/**
+ * `--metrics-port` on a supervisor: the pool's own metrics on that port until the pool is done. A taken
+ * port is logged, not fatal: the worker processes already run and serve their own.
+ */
+async function servePoolMetricsUntilDone(pool: WorkerPool, port: number): Promise<void> {
+  const logger = new Logger('WorkerPool');
+  try {
+    const { servePoolMetrics } = await import('../metrics/pool-metrics.js');
+    const server = await servePoolMetrics(pool, port);
+    logger.log(`Serving the pool's Prometheus metrics at http://0.0.0.0:${server.port}/metrics`);
+    void pool.done.then(() => server.close());
+  } catch (err: unknown) {
+    logger.error(`No pool metrics: ${errorMessage(err)}`);
+  }
 }
 
 /**

@@ -32,6 +32,8 @@ import { noTasksWarning, stopStartedParts } from './failed-start.js';
 import { WorkerListeners } from './worker-listeners.js';
 import { WorkerOperations } from './worker-operations.js';
 import { errorStack, toError } from '../errors/error-text.js';
+import { startMetricsServer } from './metrics-port.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 
 /** What `status` reports. `consuming` means consumers are attached, not merely that we are connected. */
 export type WorkerStatus = 'connecting' | 'consuming' | 'draining' | 'closed';
@@ -59,6 +61,7 @@ export class TaskQueueServer
   private forwarder: DelayForwarder | undefined;
   private revocations: RevocationListener | undefined;
   private operations: WorkerOperations | undefined;
+  private metrics: WorkerMetrics | undefined;
   private closing: Promise<void> | undefined;
   private readonly declarations = new TaskDeclarations();
   private tasksRegistered = false;
@@ -83,6 +86,13 @@ export class TaskQueueServer
       this.registerTasks();
       this._status$.next('connecting');
       const worker = this.options.worker;
+      // First: a taken port stops the start before anything connects.
+      if (worker.metricsPort !== null) {
+        this.metrics = await startMetricsServer(this.runtime, worker.metricsPort);
+        this.logger.log(
+          `Serving Prometheus metrics at http://0.0.0.0:${this.metrics.port}/metrics`,
+        );
+      }
       const publisher = this.runtime.publisher;
       const tasks = new TaskPublisher(this.options, publisher);
       const revocations = revocationListener(this.runtime, this.options);
@@ -156,12 +166,14 @@ export class TaskQueueServer
     const parts = {
       // stop() is a no-op for a beat that never started.
       beat: { close: () => this.beat.stop() },
+      metrics: this.metrics,
       consumer: this.consumer,
       forwarder: this.forwarder,
       operations: this.operations,
       revocations: this.revocations,
     };
     this.consumer = undefined;
+    this.metrics = undefined;
     this.forwarder = undefined;
     this.operations = undefined;
     this.revocations = undefined;
@@ -232,6 +244,8 @@ export class TaskQueueServer
       await this.operations?.close();
       // Last: a terminate still reaches tasks that run during the drain.
       await this.revocations?.close();
+      // After the drain, so the last tasks are counted; a final scrape may still come in until here.
+      await this.metrics?.close();
       this._status$.next('closed');
     })();
     return this.closing;
@@ -249,6 +263,11 @@ export class TaskQueueServer
     if (!this.consumer)
       throw new IllegalStateError('TaskQueueServer is not listening yet; call app.listen() first');
     return this.consumer as T;
+  }
+
+  /** The port of the worker's `/metrics` server (`worker.metricsPort`), or null when it serves none. */
+  get metricsPort(): number | null {
+    return this.metrics?.port ?? null;
   }
 
   /** True while every configured queue has a consumer attached on the broker. */

@@ -29,6 +29,9 @@ import { requeueUntilDue } from './eta-requeue.js';
 import { EtaHolds } from './eta-holds.js';
 import { undecodable, unknownTask } from './refusals.js';
 import { TaskSlots } from './task-slots.js';
+import { instrumentedRun } from './instrumented-run.js';
+import { type Instruments, UNKNOWN_TASK } from '../runtime/instruments.js';
+import { recordTaskException } from '../tracing/task-spans.js';
 
 export type { TaskOutcome } from './task-outcome.js';
 
@@ -55,6 +58,8 @@ export interface TaskRunnerOptions {
   readonly results?: ResultStoring | null;
   /** Set with a Redis result backend: joins chord header members. */
   readonly chords?: ChordJoiner | null;
+  /** Its `task` observer is told of every delivery (the metrics); none attached costs nothing. */
+  readonly instruments?: Instruments;
 }
 
 /**
@@ -73,7 +78,6 @@ export class TaskRunner {
   private readonly failures: FailureHandler;
   private readonly successes: SuccessHandler;
   private readonly revoked: RevokedTasks;
-
   constructor(
     private readonly publisher: Publisher,
     private readonly tasks: TaskPublisher,
@@ -107,11 +111,20 @@ export class TaskRunner {
       const events = this.options.events;
       if (events?.enabled && decoded.taskId) events.rejected(decoded.taskId, false);
       await this.reporter.reject(delivery, undecodable(decoded));
+      this.options.instruments?.task?.finished(
+        decoded.task ?? UNKNOWN_TASK,
+        delivery.queue.name,
+        'rejected',
+      );
       this.onOutcome('rejected', decoded.task);
       return;
     }
     const message = decoded.message;
-    this.onOutcome(await this.admit(delivery, message), message.task);
+    const observer = this.options.instruments?.task ?? null;
+    observer?.received(message.task, delivery.queue.name);
+    const outcome = await this.admit(delivery, message);
+    observer?.finished(message.task, delivery.queue.name, outcome);
+    this.onOutcome(outcome, message.task);
   }
 
   /** The task's rate limit changed (`rate_limit` command): its next task waits at the new rate. */
@@ -219,7 +232,9 @@ export class TaskRunner {
       if (revokedSince === true || (revokedSince instanceof Promise && (await revokedSince))) {
         return await this.revoked.refuse(delivery, message);
       }
-      return await this.run(delivery, message);
+      return await instrumentedRun(message, delivery, this.options.instruments?.task ?? null, () =>
+        this.run(delivery, message),
+      );
     } finally {
       slots.release();
     }
@@ -275,6 +290,7 @@ export class TaskRunner {
       return this.giveBack(delivery);
     }
     if (!outcome.ok) {
+      recordTaskException(outcome.thrown);
       const failed = await this.failures.afterThrow(delivery, message, outcome.thrown);
       if (events?.enabled) {
         if (failed === 'retried') events.retried(message.id, outcome.thrown);
