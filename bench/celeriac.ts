@@ -47,6 +47,8 @@ function options(url: string, queue: string, prefetch: number): TaskQueueOptions
     worker: { queues: [queue], concurrency: prefetch, prefetch },
     // BENCH_TASK_EVENTS=1 measures the worker with task events on (three events per task, batched).
     events: { taskEvents: process.env['BENCH_TASK_EVENTS'] === '1' },
+    // BENCH_TASK_HEADERS=full measures Celery's full sixteen-header table instead of the lean default.
+    taskHeaders: process.env['BENCH_TASK_HEADERS'] === 'full' ? 'full' : 'lean',
   };
 }
 

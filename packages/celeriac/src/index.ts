@@ -180,6 +180,7 @@ export type { ConsumerState } from './runtime/worker-health.js';
 export type { RegisteredTask } from './discovery/task-registry.js';
 export type { RetryRequest } from './errors/task-retry.error.js';
 export type { IncomingFields } from './message/amqp-message.js';
+export type { TaskHeaderSet } from './message/task-headers.js';
 export type {
   SignatureOptionsWire,
   SignatureWire,

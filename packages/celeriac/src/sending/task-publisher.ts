@@ -90,7 +90,7 @@ export class TaskPublisher {
    * @throws MessageEncodeError, PayloadTooLargeError
    */
   private request(message: TaskMessage, route: ResolvedRoute): PublishRequest {
-    const encoded = encodeTask(message);
+    const encoded = encodeTask(message, this.options.taskHeaders);
     if (encoded.content.length > this.options.maxPayloadBytes) {
       throw new PayloadTooLargeError(
         message.task,
