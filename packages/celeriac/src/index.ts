@@ -66,6 +66,7 @@ export { TaskRegistry } from './discovery/task-registry.js';
 
 export { TaskClient } from './client/task-client.js';
 export type { SendOptions } from './sending/send-options.js';
+export type { SendCall } from './client/bulk-send.js';
 export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './task/task-ref.js';
 export type { TaskContract, TaskRef } from './task/task-ref.js';

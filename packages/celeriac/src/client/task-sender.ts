@@ -17,6 +17,7 @@ import { replyQueueFailure } from '../sending/reply-queue-failure.js';
 import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
+import { sendMany, type BulkSendWiring, type SendCall } from './bulk-send.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -30,6 +31,7 @@ export class TaskSender {
   /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
   private readonly sentEvents: EventDispatcher | null;
   private readonly publishTimeoutMs: number;
+  private readonly bulk: BulkSendWiring;
 
   constructor(
     options: ResolvedTaskQueueOptions,
@@ -42,6 +44,27 @@ export class TaskSender {
     this.sentEvents = options.events.taskSent
       ? new EventDispatcher(runtime.publisher, clientEventHostname())
       : null;
+    const sentEvents = this.sentEvents;
+    this.bulk = {
+      publisher: this.publisher,
+      get results() {
+        return runtime.results;
+      },
+      origin,
+      replyQueue: (task) => this.replyQueue(task),
+      sent: (prepared) => {
+        void sentEvents?.send('task-sent', sentFields(prepared.message, prepared.route));
+      },
+    };
+  }
+
+  /** Many calls of one task, confirmed together; see `sendMany` in bulk-send.ts. */
+  sendMany<R>(
+    name: string,
+    calls: readonly SendCall[],
+    options: SendOptions,
+  ): Promise<PromiseSettledResult<AsyncResult<R>>[]> {
+    return sendMany<R>(this.bulk, name, calls, options);
   }
 
   /**

@@ -16,6 +16,13 @@ import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
 import type { Publisher } from '../transport/publisher.js';
 import type { PublishRequest } from '../transport/publish-request.js';
 
+/** A task routed, encoded and size-checked, ready to publish. */
+export interface PreparedTask {
+  readonly message: TaskMessage;
+  readonly route: ResolvedRoute;
+  readonly request: PublishRequest;
+}
+
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
  * worker does for the next step of a chain, a callback or a retry, so both follow the same routes and
@@ -53,19 +60,42 @@ export class TaskPublisher {
   publish(message: TaskMessage, target: RouteTarget): Promise<void> {
     // Not an async function: the common case (queues declared, no eta) should not pay for async frames.
     try {
-      const route = this.router.route(message.task, target);
-      if (!this.topologyDeclared || route.declare || (message.eta && this.delays)) {
-        return this.publishAfterDeclaring(message, route);
-      }
-      return this.publisher.publish(this.request(message, route));
+      return this.publishPrepared(this.prepare(message, target));
     } catch (err: unknown) {
       return Promise.reject(toError(err));
     }
   }
 
-  private async publishAfterDeclaring(message: TaskMessage, route: ResolvedRoute): Promise<void> {
+  /**
+   * Routes, encodes and size-checks a task without publishing it, so that a batch can be checked whole
+   * before any of it is sent.
+   * @throws InvalidOptionsError / UnknownQueueError, MessageEncodeError, PayloadTooLargeError
+   */
+  prepare(message: TaskMessage, target: RouteTarget): PreparedTask {
+    const route = this.router.route(message.task, target);
+    return { message, route, request: this.request(message, route) };
+  }
+
+  /** Publishes a prepared task: declares the topology first when needed, delays it when it has an eta. */
+  publishPrepared(prepared: PreparedTask): Promise<void> {
+    const { message, route, request } = prepared;
+    if (!this.topologyDeclared || route.declare || (message.eta && this.delays)) {
+      return this.publishAfterDeclaring(message, route, request);
+    }
+    return this.publisher.publish(request);
+  }
+
+  /** Why `count` publishes could not all start now (the publisher is closed or has no room), if so. */
+  batchRefusal(count: number, what: string): Error | undefined {
+    return this.publisher.batchRefusal(count, what);
+  }
+
+  private async publishAfterDeclaring(
+    message: TaskMessage,
+    route: ResolvedRoute,
+    request: PublishRequest,
+  ): Promise<void> {
     await this.declareTopology(route.declare);
-    const request = this.request(message, route);
     if (message.eta && this.delays) {
       const destination = { exchange: route.exchange, routingKey: route.routingKey };
       let scheduled: boolean;
