@@ -79,16 +79,16 @@ export class TaskSender {
     lineage: Lineage,
   ): Promise<AsyncResult<R>> {
     try {
-      // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
-      const { link, linkError, ...sendOptions } = options;
+      // `link`, `linkError` and `immutable` (from a signature) are known to resolveSendOptions, which
+      // leaves them alone: no copy of the options without them.
       const outgoing: Outgoing = {
         name,
         args,
         kwargs,
         lineage,
-        resolved: resolveSendOptions(sendOptions satisfies SendOptions, Date.now()),
-        callbacks: asList(link),
-        errbacks: asList(linkError),
+        resolved: resolveSendOptions(options satisfies SendOptions, Date.now()),
+        callbacks: asList(options.link),
+        errbacks: asList(options.linkError),
       };
       const needsReply =
         !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
@@ -112,6 +112,11 @@ export class TaskSender {
     const id = resolved.taskId ?? randomUUID();
     const wantsResult = !resolved.ignoreResult;
     const message = outgoingTaskMessage(outgoing, id, replyTo, this.origin, Date.now());
+    if (!wantsResult && callbacks.length + errbacks.length === 0 && !this.sentEvents) {
+      // Fire and forget, the common bulk case: nothing is tracked, so nothing to undo on failure.
+      const ignored = AsyncResult.ignored<R>(id);
+      return this.publisher.publish(message, resolved.route).then(() => ignored);
+    }
     // Track before publishing: a fast worker may answer before publish() returns.
     const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
     const linked =

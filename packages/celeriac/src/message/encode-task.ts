@@ -14,6 +14,12 @@ function isNonNegativeInteger(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
+/** Whether a table has any own key, without building the array of them (this runs on every send). */
+function hasOwnKeys(table: Readonly<Record<string, unknown>>): boolean {
+  for (const key in table) if (Object.hasOwn(table, key)) return true;
+  return false;
+}
+
 function checkMessage(msg: TaskMessage): void {
   if (msg.id === '') {
     throw new MessageEncodeError('id', 'must be a non-empty string');
@@ -92,7 +98,7 @@ export function encodeTask(msg: TaskMessage, headerSet: TaskHeaderSet = 'full'):
   // name, so they cannot replace a protocol header. The common case, no custom headers, copies nothing.
   const headers: Record<string, unknown> =
     headerSet === 'lean' ? leanHeaders(msg) : fullHeaders(msg);
-  if (Object.keys(msg.extraHeaders).length > 0) {
+  if (hasOwnKeys(msg.extraHeaders)) {
     Object.assign(headers, customHeaders(msg.extraHeaders));
   }
   const properties: OutgoingProperties = {

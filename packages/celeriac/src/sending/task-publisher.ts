@@ -5,6 +5,7 @@ import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js
 import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
 import { toError } from '../errors/error-text.js';
 import { encodeTask } from '../message/encode-task.js';
+import type { OutgoingMessage } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type {
   ResolvedQueue,
@@ -15,6 +16,33 @@ import type {
 import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
 import type { Publisher } from '../transport/publisher.js';
 import type { PublishRequest } from '../transport/publish-request.js';
+
+/** Tasks whose routes `TaskPublisher` keeps, beyond which it starts again. */
+const MAX_CACHED_ROUTES = 1_000;
+
+/**
+ * A task's publish request. Its `what`, which only errors read, is worded on demand: a send that
+ * succeeds (nearly all) never builds the string.
+ */
+class TaskPublishRequest implements PublishRequest {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly mandatory = true;
+
+  constructor(
+    route: ResolvedRoute,
+    readonly message: OutgoingMessage,
+    private readonly task: string,
+    private readonly id: string,
+  ) {
+    this.exchange = route.exchange;
+    this.routingKey = route.routingKey;
+  }
+
+  get what(): string {
+    return `task "${this.task}" (id ${this.id})`;
+  }
+}
 
 /** A task routed, encoded and size-checked, ready to publish. */
 export interface PreparedTask {
@@ -30,6 +58,8 @@ export interface PreparedTask {
  */
 export class TaskPublisher {
   private readonly router: TaskRouter;
+  /** Routes of tasks sent without explicit target fields, by task name. */
+  private readonly routes = new Map<string, ResolvedRoute>();
   private topologyReady: Promise<void> | undefined;
   /** True once the configured queues are declared: publishes then skip the wait for it. */
   private topologyDeclared = false;
@@ -72,7 +102,7 @@ export class TaskPublisher {
    * @throws InvalidOptionsError / UnknownQueueError, MessageEncodeError, PayloadTooLargeError
    */
   prepare(message: TaskMessage, target: RouteTarget): PreparedTask {
-    const route = this.router.route(message.task, target);
+    const route = this.cachedRoute(message.task, target);
     return { message, route, request: this.request(message, route) };
   }
 
@@ -128,13 +158,28 @@ export class TaskPublisher {
         this.options.maxPayloadBytes,
       );
     }
-    return {
-      exchange: route.exchange,
-      routingKey: route.routingKey,
-      message: encoded,
-      mandatory: true,
-      what: `task "${message.task}" (id ${message.id})`,
-    };
+    // In the properties too, so the publisher hands them to amqplib as they are, without a copy.
+    encoded.properties.mandatory = true;
+    return new TaskPublishRequest(route, encoded, message.task, message.id);
+  }
+
+  /** The route of a send without explicit target fields is the task's alone: reused, not rebuilt. */
+  private cachedRoute(task: string, target: RouteTarget): ResolvedRoute {
+    if (
+      target.queue !== undefined ||
+      target.exchange !== undefined ||
+      target.routingKey !== undefined
+    ) {
+      return this.router.route(task, target);
+    }
+    let route = this.routes.get(task);
+    if (route === undefined) {
+      route = this.router.route(task, target);
+      // Bounded, for apps that make task names up at run time.
+      if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
+      this.routes.set(task, route);
+    }
+    return route;
   }
 
   /** Declares the configured queues once per process, as Celery does before its first publish. */

@@ -234,7 +234,9 @@ export class Publisher {
       exchange,
       routingKey,
       message.content,
-      { ...message.properties, mandatory },
+      message.properties.mandatory === mandatory
+        ? message.properties
+        : { ...message.properties, mandatory },
       (err: unknown) => {
         this.confirmed(publish, channel, err);
       },
