@@ -43,6 +43,10 @@ function options(url: string, queue: string, prefetch: number): TaskQueueOptions
   return {
     url,
     defaultQueue: queue,
+    // BENCH_QUEUE_TYPE=quorum measures a quorum queue (the orchestrator must have declared it so).
+    ...(process.env['BENCH_QUEUE_TYPE'] === 'quorum'
+      ? { queues: [{ name: queue, type: 'quorum' as const }] }
+      : {}),
     delayPrefix: delayPrefixOf(queue),
     worker: { queues: [queue], concurrency: prefetch, prefetch },
     // BENCH_TASK_EVENTS=1 measures the worker with task events on (three events per task, batched).
