@@ -55,10 +55,16 @@ function options(
   return {
     url,
     defaultQueue: queue,
+    // BENCH_QUEUE_TYPE=quorum measures a quorum queue (the orchestrator must have declared it so).
+    ...(process.env['BENCH_QUEUE_TYPE'] === 'quorum'
+      ? { queues: [{ name: queue, type: 'quorum' as const }] }
+      : {}),
     delayPrefix: delayPrefixOf(queue),
     worker: { queues: [queue], concurrency: prefetch, prefetch },
     // `celeriac-events` turns task events on: received, started and succeeded per task, batched.
     events: { taskEvents: impl === 'celeriac-events' },
+    // BENCH_TASK_HEADERS=full measures Celery's full sixteen-header table instead of the lean default.
+    taskHeaders: process.env['BENCH_TASK_HEADERS'] === 'full' ? 'full' : 'lean',
   };
 }
 

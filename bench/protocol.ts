@@ -6,7 +6,7 @@
 
 /**
  * `raw`: the baseline, plain amqplib sending the same messages Celeriac sends (the Celery protocol 2
- * properties: 16 headers, correlation id, priority; built by hand per message), so Celeriac ÷ `raw` is
+ * properties: its header table, correlation id, priority; built by hand per message), so Celeriac ÷ `raw` is
  * what the library itself costs. Every phase runs it.
  * `raw-bare`: the same amqplib code sending the body alone, without protocol headers: a ceiling no
  * client of Celery's protocol reaches. Only the rate phases run it, as a reference.

@@ -52,34 +52,40 @@ const ORIGIN = `gen${process.pid}@${hostname()}`;
 /** Celery's `retries` as kombu and Celeriac type it: an AMQP int32 (`I`), not amqplib's default byte. */
 const NO_RETRIES = { '!': 'int32', value: 0 } as const;
 
+/** The same switch as the Celeriac side (celeriac.ts): Celery's full table, or the lean default. */
+const FULL_HEADERS = process.env['BENCH_TASK_HEADERS'] === 'full';
+
 /**
  * The properties of a Celery protocol 2 task (celery-protocol.md §2–§3), written by hand for the `raw`
- * baseline the way kombu builds them (a fresh UUID as id, root id and correlation id; the `argsrepr`
- * text; priority 0) and with the values Celeriac's `TaskClient.send()` gives this task, so that both
- * publish the same header table (same keys in the same order, same value types, same lengths).
+ * baseline the way kombu builds them (a fresh UUID as id and correlation id; priority 0) and with the
+ * values Celeriac's `TaskClient.send()` gives this task, so that both publish the same header table (same
+ * keys in the same order, same value types, same lengths): the lean one Celeriac sends by default
+ * (`task`, `id`, `ignore_result`), or with BENCH_TASK_HEADERS=full Celery's sixteen.
  */
 function celeryProperties(sentAt: number): Options.Publish {
   const id = randomUUID();
   return {
     ...PUBLISH_OPTIONS,
-    headers: {
-      lang: 'js',
-      task: BENCH_TASK,
-      id,
-      shadow: null,
-      eta: null,
-      expires: null,
-      group: null,
-      group_index: null,
-      retries: NO_RETRIES,
-      timelimit: [null, null],
-      root_id: id,
-      parent_id: null,
-      argsrepr: `(${sentAt},)`,
-      kwargsrepr: '{}',
-      origin: ORIGIN,
-      ignore_result: true,
-    },
+    headers: FULL_HEADERS
+      ? {
+          lang: 'js',
+          task: BENCH_TASK,
+          id,
+          shadow: null,
+          eta: null,
+          expires: null,
+          group: null,
+          group_index: null,
+          retries: NO_RETRIES,
+          timelimit: [null, null],
+          root_id: id,
+          parent_id: null,
+          argsrepr: `(${sentAt},)`,
+          kwargsrepr: '{}',
+          origin: ORIGIN,
+          ignore_result: true,
+        }
+      : { task: BENCH_TASK, id, ignore_result: true },
     priority: 0,
     correlationId: id,
   };

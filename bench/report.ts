@@ -295,10 +295,11 @@ orchestrator; queue names are unique per run and deleted at the end.
 
 - **Baseline: raw amqplib sending the same messages** (\`raw\`; every phase, and every ratio is against it).
   amqplib \`ConfirmChannel.publish\` with a callback per message, publishing what Celeriac publishes for the
-  task: the body \`[[sentAt], {}, {embed}]\` and the Celery protocol 2 properties, that is the 16 headers
-  (\`lang\`, \`task\`, \`id\`, … \`origin\`, \`ignore_result\`), a correlation id, priority 0, content type and
-  encoding. They are built by hand per message the way kombu builds them (a fresh UUID for id, root id and
-  correlation id; the \`argsrepr\` text), with the values Celeriac gives them, so the property frame on the
+  task: the body \`[[sentAt], {}, {embed}]\` and the Celery protocol 2 properties, that is the lean header
+  table Celeriac sends by default (\`task\`, \`id\`, \`ignore_result\`; with \`BENCH_TASK_HEADERS=full\` both
+  sides send Celery's sixteen), a correlation id, priority 0, content type and encoding. They are built by
+  hand per message the way kombu builds them (a fresh UUID for id and correlation id), with the values
+  Celeriac gives them, so the property frame on the
   wire is Celeriac's, byte for byte but for the UUIDs. The consumer looks the task up by its \`task\` header, \`JSON.parse\`s the body,
   calls the handler with its argument and acks the message, one \`basic.ack\` per message. This is the naive
   client: no library, nothing but the job.

@@ -233,12 +233,14 @@ describe('retries on the real broker', () => {
     const after = copy?.properties.headers ?? {};
     expect(after['id']).toBe(result.id);
     expect(after['task']).toBe('retry.wire');
-    expect(before['retries']).toBe(0);
+    // The lean header table (the default) leaves out what equals Celery's default: no retries header
+    // means 0, no parent_id none, and no root_id that the task is its own root, on both.
+    expect(before).not.toHaveProperty('retries');
     expect(after['retries']).toBe(1);
-    expect(before['parent_id']).toBeNull();
+    expect(before).not.toHaveProperty('parent_id');
     expect(after['parent_id']).toBe(result.id);
-    expect(after['root_id']).toBe(before['root_id']);
-    expect(after['origin']).toMatch(/^gen\d+@/);
+    expect(before).not.toHaveProperty('root_id');
+    expect(after).not.toHaveProperty('root_id');
     expect(typeof after['eta']).toBe('string');
     expect(Date.parse(String(after['eta']))).toBeGreaterThan(Date.now() - 10_000);
     expect(copy?.fields.exchange).toBe(exchange);

@@ -72,6 +72,7 @@ export { TaskRegistry } from './discovery/task-registry.js';
 
 export { TaskClient } from './client/task-client.js';
 export type { SendOptions } from './sending/send-options.js';
+export type { SendCall } from './client/bulk-send.js';
 export type { RevokeOptions } from './revocation/revoke-request.js';
 export { defineTask } from './task/task-ref.js';
 export type { TaskContract, TaskRef } from './task/task-ref.js';
@@ -186,6 +187,7 @@ export type { ConsumerState } from './runtime/worker-health.js';
 export type { RegisteredTask } from './discovery/task-registry.js';
 export type { RetryRequest } from './errors/task-retry.error.js';
 export type { IncomingFields } from './message/amqp-message.js';
+export type { TaskHeaderSet } from './message/task-headers.js';
 export type {
   SignatureOptionsWire,
   SignatureWire,

@@ -67,6 +67,20 @@ export class InteropTasks {
     return ctx.headers[name] ?? null;
   }
 
+  /** What the worker made of the protocol headers (Python: the fields of `self.request`). */
+  @Task({ name: 'tasks.request_info', params: [] })
+  requestInfo(ctx: TaskContext): Record<string, unknown> {
+    return {
+      id: ctx.id,
+      root_id: ctx.rootId,
+      parent_id: ctx.parentId,
+      group: ctx.groupId,
+      retries: ctx.retries,
+      eta: ctx.eta?.toISOString() ?? null,
+      expires: ctx.expires?.toISOString() ?? null,
+    };
+  }
+
   @Task({ name: 'tasks.remember', params: ['key', 'value'] })
   remember(key: string, value: unknown): unknown {
     this.memory.set(key, value);

@@ -143,6 +143,32 @@ def echo_header(self, name):
     return value
 
 
+@app.task(name='tasks.request_info', bind=True)
+def request_info(self, *args, **kwargs):
+    """Return what the worker made of the message's protocol headers.
+
+    ``self.request`` is built from the whole header table, with Celery's
+    defaults for headers that are absent: this is how a test sees that a
+    lean header table (only the headers that differ from those defaults)
+    runs exactly like Celery's full one.
+    """
+    r = self.request
+    return {
+        'id': r.id,
+        'root_id': r.root_id,
+        'parent_id': r.parent_id,
+        'group': r.group,
+        'retries': r.retries,
+        'eta': r.eta,
+        'expires': r.expires,
+        'timelimit': list(r.timelimit) if r.timelimit else None,
+        'shadow': r.shadow,
+        'ignore_result': r.ignore_result,
+        'origin': r.origin,
+        'argsrepr': r.get('argsrepr'),
+    }
+
+
 # A tiny in-process key/value store for the ignore_result case: the task run
 # with ignore_result=True stores a value, a normal follow-up task reads it.
 # Needs ONE worker process (solo or threads pool; run_worker.sh uses threads).

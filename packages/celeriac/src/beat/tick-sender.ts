@@ -41,7 +41,7 @@ export class TickSender {
     const channel = this.session.publishChannel;
     await this.declare(channel, route);
     const message = tickMessage(tick, now, nextDue, this.origin);
-    const encoded = encodeTask(message);
+    const encoded = encodeTask(message, this.options.taskHeaders);
     if (encoded.content.length > this.options.maxPayloadBytes) {
       throw new PayloadTooLargeError(
         message.task,

@@ -88,10 +88,13 @@ export function linkedSignatures(sig: { options: SignatureOptions }): TaskSignat
   ]);
 }
 
+const NO_SIGNATURES: readonly TaskSignature[] = Object.freeze([]);
+
 export function asList(
   value: TaskSignature | readonly TaskSignature[] | undefined,
 ): readonly TaskSignature[] {
-  if (value === undefined) return [];
+  // Shared: most sends have no callbacks, and this runs on every one.
+  if (value === undefined) return NO_SIGNATURES;
   return isSignatureList(value) ? value : [value];
 }
 

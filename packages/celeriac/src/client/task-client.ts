@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  linkedSignatures,
   toWireSignature,
   type SendWithLinksOptions,
   type TaskSignature,
 } from '../canvas/task-signature.js';
-import { isChordSignature, toWireChord, type ChordSignature } from '../canvas/chord-signature.js';
+import type { ChordSignature } from '../canvas/chord-signature.js';
 import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { AsyncResult } from '../results/async-result.js';
@@ -19,6 +18,9 @@ import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import type { TaskRef } from '../task/task-ref.js';
 import { checkedArguments } from './checked-arguments.js';
 import { TaskSender } from './task-sender.js';
+import { sendChain } from './send-chain.js';
+import type { SendCall } from './bulk-send.js';
+import type { SendOptions } from '../sending/send-options.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -94,6 +96,55 @@ export class TaskClient {
     return this.sender.sendOne(task.name, args, kwargs, sendOptions, {});
   }
 
+  /**
+   * Sends many calls of one task and waits once for the broker to confirm them all (BullMQ's `addBulk`;
+   * what Celery's `group` does for its members, without the group id). The batch is checked whole
+   * first: one bad call, or more calls than `maxPendingPublishes` has free, throws as `send()` would
+   * (an option named `calls[i].…`) and nothing is published. Then every call is published in one go,
+   * and each settles on its own: the result has one entry per call, in order, a handle when the broker
+   * confirmed it, the error `send()` would have thrown when not (an unroutable or refused message).
+   *
+   * @example
+   * const sent = await tasks.sendMany('emails.send', users.map((u) => ({ args: [u.email] })), {
+   *   ignoreResult: true,
+   * });
+   * const failed = sent.filter((s) => s.status === 'rejected');
+   *
+   * @param calls - each call's args, and optionally its kwargs and its own options (a `taskId`, say),
+   *   merged over `options`
+   * @param options - send options for every call (no `link`/`linkError`: use `send()` for callbacks)
+   * @throws InvalidSendOptionsError, InvalidTaskArgumentsError, PayloadTooLargeError for a bad call
+   * @throws PublishBacklogFullError when the batch does not fit in the free `maxPendingPublishes`
+   */
+  sendMany<A extends readonly unknown[], R>(
+    task: TaskRef<A, R>,
+    calls: readonly SendCall<A>[],
+    options?: SendOptions,
+  ): Promise<PromiseSettledResult<AsyncResult<R>>[]>;
+  sendMany<R = unknown>(
+    task: string,
+    calls: readonly SendCall[],
+    options?: SendOptions,
+  ): Promise<PromiseSettledResult<AsyncResult<R>>[]>;
+  async sendMany(
+    task: string | TaskRef,
+    calls: readonly SendCall[],
+    options: SendOptions = {},
+  ): Promise<PromiseSettledResult<AsyncResult>[]> {
+    if (typeof task === 'string') return this.sender.sendMany(task, calls, options);
+    const schema = task.argsSchema;
+    if (schema) {
+      // As send(): the schema checks positional arguments, so calls with kwargs go unchecked.
+      const checked = calls.filter((c) => !c.kwargs || Object.keys(c.kwargs).length === 0);
+      await Promise.all(checked.map((c) => checkedArguments(task.name, schema, c.args)));
+    }
+    const batchOptions =
+      task.ignoresResult === true && options.ignoreResult === undefined
+        ? { ...options, ignoreResult: true }
+        : options;
+    return this.sender.sendMany(task.name, calls, batchOptions);
+  }
+
   /** Celery's `delay()`: positional args, default options; by name or typed reference, as `send()`. */
   delay<A extends readonly unknown[], R>(task: TaskRef<A, R>, ...args: A): Promise<AsyncResult<R>>;
   delay<R = unknown>(task: string, ...args: unknown[]): Promise<AsyncResult<R>>;
@@ -111,55 +162,7 @@ export class TaskClient {
   async chain<R = unknown>(
     steps: readonly (TaskSignature | ChordSignature)[],
   ): Promise<AsyncResult<R>> {
-    this.checkChordSteps(steps);
-    const [first, ...rest] = steps;
-    // (A chord first was refused by checkChordSteps; the test narrows the type.)
-    if (!first || isChordSignature(first))
-      throw new InvalidSendOptionsError('chain', 'needs at least one signature');
-    // A chord's own result, options and callbacks are its body's.
-    const results = steps.map((s) => (isChordSignature(s) ? s.body : s));
-    const replyTo = await this.sender.replyQueueFor(results);
-    const now = Date.now();
-    const handles = results.map((s) => this.runtime.results.track(s.id));
-    handles.forEach((handle, i) => {
-      const previous = handles[i - 1];
-      if (previous) handle.setParent(previous);
-    });
-    for (const s of results.flatMap(linkedSignatures)) this.runtime.results.track(s.id);
-    const chain = rest
-      .map((s) =>
-        isChordSignature(s) ? toWireChord(s, replyTo, now) : toWireSignature(s, replyTo, now),
-      )
-      .reverse();
-    try {
-      await this.sender.sendOne(
-        first.task,
-        first.args,
-        first.kwargs,
-        { ...first.options, taskId: first.id },
-        { chain },
-      );
-    } catch (err: unknown) {
-      for (const s of steps) this.runtime.results.untrack(s.id);
-      throw err;
-    }
-    return handles[handles.length - 1] as AsyncResult<R>;
-  }
-
-  /** A chord may only end a chain (as Celery's worker-side chord start allows), and needs Redis. */
-  private checkChordSteps(steps: readonly (TaskSignature | ChordSignature)[]): void {
-    const at = steps.findIndex(isChordSignature);
-    if (at === -1) return;
-    if (at === 0)
-      throw new InvalidSendOptionsError('chain', 'cannot start with a chord: send it with chord()');
-    if (at !== steps.length - 1)
-      throw new InvalidSendOptionsError('chain', 'a chord can only be the last step');
-    if (this.runtime.results.kind !== 'redis') {
-      throw new InvalidSendOptionsError(
-        'chain',
-        "a chord step needs the Redis result backend (resultBackend: 'redis://…')",
-      );
-    }
+    return sendChain<R>(this.sender, this.runtime.results, steps);
   }
 
   /**

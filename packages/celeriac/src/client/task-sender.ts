@@ -17,6 +17,7 @@ import { replyQueueFailure } from '../sending/reply-queue-failure.js';
 import { resolveSendOptions, type SendOptions } from '../sending/send-options.js';
 import { TaskPublisher } from '../sending/task-publisher.js';
 import { outgoingTaskMessage, type Lineage, type Outgoing } from './outgoing-task.js';
+import { sendMany, type BulkSendWiring, type SendCall } from './bulk-send.js';
 
 type Kwargs = Readonly<Record<string, unknown>>;
 
@@ -30,6 +31,7 @@ export class TaskSender {
   /** Sends `task-sent` events when `events.taskSent` is on; null otherwise. */
   private readonly sentEvents: EventDispatcher | null;
   private readonly publishTimeoutMs: number;
+  private readonly bulk: BulkSendWiring;
 
   constructor(
     options: ResolvedTaskQueueOptions,
@@ -42,6 +44,27 @@ export class TaskSender {
     this.sentEvents = options.events.taskSent
       ? new EventDispatcher(runtime.publisher, clientEventHostname())
       : null;
+    const sentEvents = this.sentEvents;
+    this.bulk = {
+      publisher: this.publisher,
+      get results() {
+        return runtime.results;
+      },
+      origin,
+      replyQueue: (task) => this.replyQueue(task),
+      sent: (prepared) => {
+        void sentEvents?.send('task-sent', sentFields(prepared.message, prepared.route));
+      },
+    };
+  }
+
+  /** Many calls of one task, confirmed together; see `sendMany` in bulk-send.ts. */
+  sendMany<R>(
+    name: string,
+    calls: readonly SendCall[],
+    options: SendOptions,
+  ): Promise<PromiseSettledResult<AsyncResult<R>>[]> {
+    return sendMany<R>(this.bulk, name, calls, options);
   }
 
   /**
@@ -56,16 +79,16 @@ export class TaskSender {
     lineage: Lineage,
   ): Promise<AsyncResult<R>> {
     try {
-      // `immutable` (from a signature) has no meaning for a first step; resolveSendOptions ignores it.
-      const { link, linkError, ...sendOptions } = options;
+      // `link`, `linkError` and `immutable` (from a signature) are known to resolveSendOptions, which
+      // leaves them alone: no copy of the options without them.
       const outgoing: Outgoing = {
         name,
         args,
         kwargs,
         lineage,
-        resolved: resolveSendOptions(sendOptions satisfies SendOptions, Date.now()),
-        callbacks: asList(link),
-        errbacks: asList(linkError),
+        resolved: resolveSendOptions(options satisfies SendOptions, Date.now()),
+        callbacks: asList(options.link),
+        errbacks: asList(options.linkError),
       };
       const needsReply =
         !outgoing.resolved.ignoreResult || outgoing.callbacks.length + outgoing.errbacks.length > 0;
@@ -89,6 +112,11 @@ export class TaskSender {
     const id = resolved.taskId ?? randomUUID();
     const wantsResult = !resolved.ignoreResult;
     const message = outgoingTaskMessage(outgoing, id, replyTo, this.origin, Date.now());
+    if (!wantsResult && callbacks.length + errbacks.length === 0 && !this.sentEvents) {
+      // Fire and forget, the common bulk case: nothing is tracked, so nothing to undo on failure.
+      const ignored = AsyncResult.ignored<R>(id);
+      return this.publisher.publish(message, resolved.route).then(() => ignored);
+    }
     // Track before publishing: a fast worker may answer before publish() returns.
     const handle = wantsResult ? this.runtime.results.track<R>(id) : AsyncResult.ignored<R>(id);
     const linked =

@@ -6,7 +6,8 @@ export class InvalidSendOptionsError extends TaskQueueError {
 
   constructor(
     readonly field: string,
-    problem: string,
+    /** What is wrong with it, without the option's name. */
+    readonly problem: string,
   ) {
     super(`Invalid send option "${field}": ${problem}`);
   }

@@ -55,6 +55,8 @@ export interface OutgoingProperties {
   correlationId?: string;
   replyTo?: string;
   expiration?: string;
+  /** amqplib's publish option (not a property on the wire): set by a publisher that wants returns. */
+  mandatory?: boolean;
 }
 
 /** A message ready to publish: the encoded body and its properties. */

@@ -4,40 +4,20 @@
  */
 
 import type { OutgoingMessage, OutgoingProperties } from './amqp-message.js';
-import { formatCeleryDate } from './celery-date.js';
-import { toAmqpHeaders, typedNumber } from './header-values.js';
+import { toAmqpHeaders } from './header-values.js';
 import { MessageEncodeError } from '../errors/message-encode.error.js';
-import type { ProtocolHeader } from './protocol-headers.js';
 import { RESERVED_HEADERS } from './protocol-headers.js';
-import { argsRepr, kwargsRepr } from './python-repr.js';
-import { JSON_CONTENT_TYPE, TASK_LANG, UTF8, type TaskMessage } from './task-message.js';
+import { fullHeaders, leanHeaders, type TaskHeaderSet } from './task-headers.js';
+import { JSON_CONTENT_TYPE, UTF8, type TaskMessage } from './task-message.js';
 
 function isNonNegativeInteger(value: number): boolean {
   return Number.isSafeInteger(value) && value >= 0;
 }
 
-function date(value: Date | null, field: string): string | null {
-  if (value === null) {
-    return null;
-  }
-  try {
-    return formatCeleryDate(value);
-  } catch (err) {
-    throw new MessageEncodeError(field, err instanceof Error ? err.message : 'invalid date', {
-      cause: err,
-    });
-  }
-}
-
-/** A time limit in seconds: integers typed as `I`, fractions as doubles (Celery accepts floats). */
-function limit(value: number | null, field: string): unknown {
-  if (value === null) {
-    return null;
-  }
-  if (!Number.isFinite(value) || value < 0) {
-    throw new MessageEncodeError(field, `must be a non-negative number of seconds, got ${value}`);
-  }
-  return typedNumber(value);
+/** Whether a table has any own key, without building the array of them (this runs on every send). */
+function hasOwnKeys(table: Readonly<Record<string, unknown>>): boolean {
+  for (const key in table) if (Object.hasOwn(table, key)) return true;
+  return false;
 }
 
 function checkMessage(msg: TaskMessage): void {
@@ -62,32 +42,6 @@ function checkMessage(msg: TaskMessage): void {
   ) {
     throw new MessageEncodeError('priority', `must be an integer 0..255, got ${msg.priority}`);
   }
-}
-
-/** The sixteen protocol headers, in Celery's order, with null where a value does not apply. */
-function protocolHeaders(msg: TaskMessage): Record<ProtocolHeader, unknown> {
-  return {
-    // A message we build says `js`; one we forward (e.g. a retry of a Python task) keeps its own lang.
-    lang: msg.lang ?? TASK_LANG,
-    task: msg.task,
-    id: msg.id,
-    shadow: msg.shadow,
-    eta: date(msg.eta, 'eta'),
-    expires: date(msg.expires, 'expires'),
-    group: msg.groupId,
-    group_index: msg.groupIndex === null ? null : typedNumber(msg.groupIndex),
-    retries: typedNumber(msg.retries),
-    timelimit: [
-      limit(msg.timeLimit.hard, 'timeLimit.hard'),
-      limit(msg.timeLimit.soft, 'timeLimit.soft'),
-    ],
-    root_id: msg.rootId === '' ? msg.id : msg.rootId,
-    parent_id: msg.parentId,
-    argsrepr: argsRepr(msg.args),
-    kwargsrepr: kwargsRepr(msg.kwargs),
-    origin: msg.origin,
-    ignore_result: msg.ignoreResult,
-  };
 }
 
 /** Custom headers with the reserved names dropped: they can never override protocol headers. */
@@ -128,21 +82,23 @@ function body(msg: TaskMessage): Buffer {
 }
 
 /**
- * Encodes a task as a protocol 2 message ready to publish. Throws MessageEncodeError for values the
- * protocol cannot carry.
+ * Encodes a task as a protocol 2 message ready to publish, with the `full` header table (Celery's own)
+ * unless `headerSet` says `lean` (see task-headers.ts). Throws MessageEncodeError for values the protocol
+ * cannot carry.
  *
  * Unlike Celery's client, it sets no AMQP `expiration` (per-message TTL) for `expires`: RabbitMQ drops an
  * expired message from a queue without a dead-letter exchange (Celery's stock `celery` queue has none), so
  * its caller would wait for ever and nothing would say why. The `expires` header alone makes the worker that
  * takes the task answer REVOKED and dead-letter it as expired, as Celery's worker does on receipt.
  */
-export function encodeTask(msg: TaskMessage): OutgoingMessage {
+export function encodeTask(msg: TaskMessage, headerSet: TaskHeaderSet = 'full'): OutgoingMessage {
   checkMessage(msg);
   const content = body(msg);
   // Protocol headers first (Celery's order), custom ones after; custom ones never carry a reserved
   // name, so they cannot replace a protocol header. The common case, no custom headers, copies nothing.
-  const headers: Record<string, unknown> = protocolHeaders(msg);
-  if (Object.keys(msg.extraHeaders).length > 0) {
+  const headers: Record<string, unknown> =
+    headerSet === 'lean' ? leanHeaders(msg) : fullHeaders(msg);
+  if (hasOwnKeys(msg.extraHeaders)) {
     Object.assign(headers, customHeaders(msg.extraHeaders));
   }
   const properties: OutgoingProperties = {

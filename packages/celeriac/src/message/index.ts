@@ -28,6 +28,7 @@ export type {
 export { encodeResult } from './encode-result.js';
 export type { EncodeResultOptions } from './encode-result.js';
 export { encodeTask } from './encode-task.js';
+export type { TaskHeaderSet } from './task-headers.js';
 export {
   CELERIAC_EXCEPTION_MODULE,
   PYTHON_BUILTIN_EXCEPTIONS,

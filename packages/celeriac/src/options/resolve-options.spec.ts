@@ -61,6 +61,7 @@ describe('resolveOptions', () => {
         publishTimeoutMs: 10_000,
         maxPendingPublishes: 10_000,
         maxPayloadBytes: 1_048_576,
+        taskHeaders: 'lean',
         delayedDelivery: 'cascade',
         delayPrefix: 'celeriac.delay',
         brokerConsumerTimeoutMs: 1_800_000,
@@ -112,6 +113,13 @@ describe('resolveOptions', () => {
         /"delayedDelivery": must be 'cascade' or 'direct', got "plugin"/,
       );
       expect(() => resolve({ delayPrefix: 'amq.delay' })).toThrow(/delayPrefix/);
+    });
+
+    it('takes the task header set, and refuses an unknown one', () => {
+      expect(resolve({ taskHeaders: 'full' })).toMatchObject({ taskHeaders: 'full' });
+      expect(() => resolve({ taskHeaders: 'all' as never })).toThrow(
+        /"taskHeaders": must be 'lean' or 'full', got "all"/,
+      );
     });
 
     it('resolves the revocation options, naming a bad field under revocation', () => {

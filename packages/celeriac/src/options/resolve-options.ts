@@ -31,6 +31,7 @@ const OPTION_KEYS = {
   publishTimeoutMs: true,
   maxPendingPublishes: true,
   maxPayloadBytes: true,
+  taskHeaders: true,
   delayedDelivery: true,
   delayPrefix: true,
   brokerConsumerTimeoutMs: true,
@@ -122,7 +123,14 @@ export function resolveOptions(
     input.createMissingQueues ?? TASK_QUEUE_DEFAULTS.createMissingQueues,
   );
 
-  // Typed as unknown: options often come from environment variables, so the union is checked at run time.
+  // Typed as unknown: options often come from environment variables, so the unions are checked at run time.
+  const taskHeaders: unknown = input.taskHeaders ?? TASK_QUEUE_DEFAULTS.taskHeaders;
+  if (taskHeaders !== 'lean' && taskHeaders !== 'full') {
+    throw new InvalidOptionsError(
+      'taskHeaders',
+      `must be 'lean' or 'full', got ${describeValue(taskHeaders)}`,
+    );
+  }
   const delayedDelivery: unknown = input.delayedDelivery ?? TASK_QUEUE_DEFAULTS.delayedDelivery;
   if (delayedDelivery !== 'cascade' && delayedDelivery !== 'direct') {
     throw new InvalidOptionsError(
@@ -177,6 +185,7 @@ export function resolveOptions(
     publishTimeoutMs,
     maxPendingPublishes,
     maxPayloadBytes,
+    taskHeaders,
     delayedDelivery,
     delayPrefix,
     brokerConsumerTimeoutMs,

@@ -1,3 +1,4 @@
+import type { TaskHeaderSet } from '../message/task-headers.js';
 import type { BeatOptions, ResolvedBeatOptions } from './beat-options.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
 import type {
@@ -127,6 +128,15 @@ export interface TaskQueueOptions {
    */
   maxPayloadBytes?: number;
   /**
+   * Which protocol headers task messages carry. `'lean'`: `task`, `id` and only those whose value differs
+   * from what a Celery worker assumes when they are absent (every worker runs such a task exactly alike).
+   * `'full'`: all sixteen, as Celery's own client sends them, for monitoring that reads them from Python
+   * workers: the args and kwargs (`argsrepr`) in their task events, Flower and `inspect`, `origin`, and
+   * `root_id` on top-level tasks. See the interop guide.
+   * @defaultValue `'lean'`
+   */
+  taskHeaders?: TaskHeaderSet;
+  /**
    * How tasks with a countdown or eta travel. `'cascade'`: through Celeriac's delay queues (a TTL cascade
    * that needs no broker plugin and survives broker and worker restarts), forwarded by the Celeriac
    * workers when due. `'direct'`: straight to their queue with the eta in the header, as Celery does, for
@@ -201,6 +211,7 @@ export const TASK_QUEUE_DEFAULTS = {
   publishTimeoutMs: 10_000,
   maxPendingPublishes: 10_000,
   maxPayloadBytes: 1_048_576,
+  taskHeaders: 'lean',
   delayedDelivery: 'cascade',
   delayPrefix: 'celeriac.delay',
   brokerConsumerTimeoutMs: 1_800_000,
@@ -280,6 +291,7 @@ export interface ResolvedTaskQueueOptions {
   readonly publishTimeoutMs: number;
   readonly maxPendingPublishes: number;
   readonly maxPayloadBytes: number;
+  readonly taskHeaders: TaskHeaderSet;
   readonly delayedDelivery: DelayedDelivery;
   readonly delayPrefix: string;
   readonly brokerConsumerTimeoutMs: number;

@@ -71,8 +71,8 @@ const KNOWN_KEYS: ReadonlySet<string> = new Set([
  * `InvalidSendOptionsError` naming the option and the value, before anything is published.
  */
 export function resolveSendOptions(options: SendOptions, now: number): ResolvedSendOptions {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_KEYS.has(key))
+  for (const key in options) {
+    if (!KNOWN_KEYS.has(key) && Object.hasOwn(options, key))
       throw new InvalidSendOptionsError(
         key,
         `unknown option (known: ${[...KNOWN_KEYS].join(', ')})`,

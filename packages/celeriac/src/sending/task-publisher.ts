@@ -5,6 +5,7 @@ import { InvalidSendOptionsError } from '../errors/invalid-send-options.error.js
 import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
 import { toError } from '../errors/error-text.js';
 import { encodeTask } from '../message/encode-task.js';
+import type { OutgoingMessage } from '../message/amqp-message.js';
 import type { TaskMessage } from '../message/task-message.js';
 import type {
   ResolvedQueue,
@@ -25,6 +26,40 @@ import {
 } from '../tracing/task-spans.js';
 import { SENT_AT_HEADER } from '../message/protocol-headers.js';
 
+/** Tasks whose routes `TaskPublisher` keeps, beyond which it starts again. */
+const MAX_CACHED_ROUTES = 1_000;
+
+/**
+ * A task's publish request. Its `what`, which only errors read, is worded on demand: a send that
+ * succeeds (nearly all) never builds the string.
+ */
+class TaskPublishRequest implements PublishRequest {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly mandatory = true;
+
+  constructor(
+    route: ResolvedRoute,
+    readonly message: OutgoingMessage,
+    private readonly task: string,
+    private readonly id: string,
+  ) {
+    this.exchange = route.exchange;
+    this.routingKey = route.routingKey;
+  }
+
+  get what(): string {
+    return `task "${this.task}" (id ${this.id})`;
+  }
+}
+
+/** A task routed, encoded and size-checked, ready to publish. */
+export interface PreparedTask {
+  readonly message: TaskMessage;
+  readonly route: ResolvedRoute;
+  readonly request: PublishRequest;
+}
+
 /**
  * Routes, encodes, size-checks and publishes task messages: what `TaskClient.send()` does, and what a
  * worker does for the next step of a chain, a callback or a retry, so both follow the same routes and
@@ -32,6 +67,8 @@ import { SENT_AT_HEADER } from '../message/protocol-headers.js';
  */
 export class TaskPublisher {
   private readonly router: TaskRouter;
+  /** Routes of tasks sent without explicit target fields, by task name. */
+  private readonly routes = new Map<string, ResolvedRoute>();
   private topologyReady: Promise<void> | undefined;
   /** True once the configured queues are declared: publishes then skip the wait for it. */
   private topologyDeclared = false;
@@ -63,12 +100,9 @@ export class TaskPublisher {
     // Not an async function: the common case (queues declared, no eta) should not pay for async frames.
     let traced: PublishTrace | null = null;
     try {
-      const route = this.router.route(message.task, target);
+      const route = this.cachedRoute(message.task, target);
       traced = startPublishSpan(message, route.exchange, route.routingKey);
-      const sent =
-        !this.topologyDeclared || route.declare || (message.eta && this.delays)
-          ? this.publishAfterDeclaring(message, route, traced)
-          : this.publisher.publish(this.request(message, route, traced));
+      const sent = this.send({ message, route, request: this.request(message, route, traced) });
       return traced ? endPublishSpan(traced, sent) : sent;
     } catch (err: unknown) {
       if (traced) abandonPublishSpan(traced, err);
@@ -76,13 +110,45 @@ export class TaskPublisher {
     }
   }
 
+  /**
+   * Routes, encodes and size-checks a task without publishing it, so that a batch can be checked whole
+   * before any of it is sent.
+   * @throws InvalidOptionsError / UnknownQueueError, MessageEncodeError, PayloadTooLargeError
+   */
+  prepare(message: TaskMessage, target: RouteTarget): PreparedTask {
+    const route = this.cachedRoute(message.task, target);
+    return { message, route, request: this.request(message, route, null) };
+  }
+
+  /** Publishes a prepared task (one of a batch) under a publish span of its own. */
+  publishPrepared(prepared: PreparedTask): Promise<void> {
+    const { message, route, request } = prepared;
+    const traced = startPublishSpan(message, route.exchange, route.routingKey);
+    if (traced) injectTraceHeaders(traced, request.message.properties.headers);
+    const sent = this.send(prepared);
+    return traced ? endPublishSpan(traced, sent) : sent;
+  }
+
+  /** Why `count` publishes could not all start now (the publisher is closed or has no room), if so. */
+  batchRefusal(count: number, what: string): Error | undefined {
+    return this.publisher.batchRefusal(count, what);
+  }
+
+  /** Declares the topology first when needed, delays the task when it has an eta, then publishes it. */
+  private send(prepared: PreparedTask): Promise<void> {
+    const { message, route, request } = prepared;
+    if (!this.topologyDeclared || route.declare || (message.eta && this.delays)) {
+      return this.publishAfterDeclaring(message, route, request);
+    }
+    return this.publisher.publish(request);
+  }
+
   private async publishAfterDeclaring(
     message: TaskMessage,
     route: ResolvedRoute,
-    traced: PublishTrace | null,
+    request: PublishRequest,
   ): Promise<void> {
     await this.declareTopology(route.declare);
-    const request = this.request(message, route, traced);
     if (message.eta && this.delays) {
       const destination = { exchange: route.exchange, routingKey: route.routingKey };
       let scheduled: boolean;
@@ -111,7 +177,7 @@ export class TaskPublisher {
     route: ResolvedRoute,
     traced: PublishTrace | null,
   ): PublishRequest {
-    const encoded = encodeTask(message);
+    const encoded = encodeTask(message, this.options.taskHeaders);
     // Into the fresh headers object encodeTask built: no copy of the message for either.
     const headers = encoded.properties.headers;
     headers[SENT_AT_HEADER] = typedNumber(Date.now());
@@ -123,13 +189,28 @@ export class TaskPublisher {
         this.options.maxPayloadBytes,
       );
     }
-    return {
-      exchange: route.exchange,
-      routingKey: route.routingKey,
-      message: encoded,
-      mandatory: true,
-      what: `task "${message.task}" (id ${message.id})`,
-    };
+    // In the properties too, so the publisher hands them to amqplib as they are, without a copy.
+    encoded.properties.mandatory = true;
+    return new TaskPublishRequest(route, encoded, message.task, message.id);
+  }
+
+  /** The route of a send without explicit target fields is the task's alone: reused, not rebuilt. */
+  private cachedRoute(task: string, target: RouteTarget): ResolvedRoute {
+    if (
+      target.queue !== undefined ||
+      target.exchange !== undefined ||
+      target.routingKey !== undefined
+    ) {
+      return this.router.route(task, target);
+    }
+    let route = this.routes.get(task);
+    if (route === undefined) {
+      route = this.router.route(task, target);
+      // Bounded, for apps that make task names up at run time.
+      if (this.routes.size >= MAX_CACHED_ROUTES) this.routes.clear();
+      this.routes.set(task, route);
+    }
+    return route;
   }
 
   /** Declares the configured queues once per process, as Celery does before its first publish. */

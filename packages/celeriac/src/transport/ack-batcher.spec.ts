@@ -30,6 +30,23 @@ describe('AckBatcher', () => {
     expect(channel.calls).toEqual(['ack 3 multiple']);
   });
 
+  it('brackets each flush with the socket writes hold, so its ack frames leave in one write', () => {
+    const channel = new RecordingChannel();
+    const writes = {
+      hold: () => channel.calls.push('hold'),
+      flushSoon: () => channel.calls.push('flushSoon'),
+    };
+    const batcher = new AckBatcher(channel, writes);
+    const [a, b, c] = [1, 2, 3].map(delivery);
+    [a, b, c].forEach((m) => {
+      batcher.track(m!);
+    });
+    batcher.ack(c!);
+    batcher.ack(a!);
+    batcher.flush();
+    expect(channel.calls).toEqual(['hold', 'ack 3', 'ack 1', 'flushSoon']);
+  });
+
   it('acks one behind an unfinished delivery on its own, so it frees its prefetch slot', () => {
     const channel = new RecordingChannel();
     const batcher = new AckBatcher(channel);

@@ -10,6 +10,12 @@ import type { Channel, ConsumeMessage } from 'amqplib';
  * later, and the broker refilled our prefetch window one turn later too. An ack that a channel close
  * beats is redelivered by the broker (at-least-once, like every lost ack).
  */
+/** Holds the socket's writes from the first flush of a turn until amqplib's mux has written them. */
+export interface AckWrites {
+  hold(): void;
+  flushSoon(): void;
+}
+
 export class AckBatcher {
   /** Unsettled deliveries in tag order (a Map keeps insertion order); true once finished. */
   private readonly unsettled = new Map<number, { message: ConsumeMessage; done: boolean }>();
@@ -26,7 +32,14 @@ export class AckBatcher {
     this.unsettled.clear();
   }
 
-  constructor(private readonly channel: Pick<Channel, 'ack' | 'nack'>) {}
+  /**
+   * @param writes - brackets each flush, so that the ack frames of several flushes before amqplib's mux
+   *   writes (one per socket read of deliveries) leave in one socket write (see WriteCoalescer)
+   */
+  constructor(
+    private readonly channel: Pick<Channel, 'ack' | 'nack'>,
+    private readonly writes?: AckWrites,
+  ) {}
 
   track(message: ConsumeMessage): void {
     this.unsettled.set(message.fields.deliveryTag, { message, done: false });
@@ -53,6 +66,7 @@ export class AckBatcher {
   /** Sends what is due now: the finished run at the head as one ack, the other finished ones singly. */
   flush(): void {
     this.scheduled = false;
+    this.writes?.hold();
     let head: ConsumeMessage | undefined;
     let headCount = 0;
     let blocked = false;
@@ -78,6 +92,7 @@ export class AckBatcher {
         this.channel.ack(last, headCount > 1);
       });
     }
+    this.writes?.flushSoon();
   }
 
   private schedule(): void {

@@ -1,4 +1,7 @@
 import { brokerRefusal, describe, isChannelClosed } from './publish-failures.js';
+import { PublishError } from '../errors/publish.error.js';
+import { UnroutableError } from '../errors/unroutable.error.js';
+import type { PublishRequest, PublishTarget } from './publish-request.js';
 
 /** What a publish's confirm callback means for it. */
 export type ConfirmOutcome =
@@ -36,4 +39,26 @@ export function confirmOutcome(facts: ConfirmFacts): ConfirmOutcome {
   if (refusal !== undefined) return { kind: 'refused', reason: refusal };
   if (isChannelClosed(facts.err)) return { kind: 'interrupted' };
   return { kind: 'refused', reason: describe(facts.err) };
+}
+
+/**
+ * The error a publish fails with for a settled outcome, or undefined when it succeeded: a returned
+ * message is unroutable only when it was `mandatory`; a refused one is a `PublishError`.
+ */
+export function confirmFailure(
+  outcome: Exclude<ConfirmOutcome, { kind: 'interrupted' }>,
+  request: Pick<PublishRequest, 'mandatory' | 'what'>,
+  where: PublishTarget,
+  err: unknown,
+): Error | undefined {
+  switch (outcome.kind) {
+    case 'delivered':
+      return undefined;
+    case 'returned':
+      return request.mandatory
+        ? new UnroutableError(where.exchange, where.routingKey, outcome.reason)
+        : undefined;
+    case 'refused':
+      return new PublishError(request.what, outcome.reason, { cause: err });
+  }
 }

@@ -116,6 +116,17 @@ export class PendingPublishes<Request> {
     }
   }
 
+  /** How many publishes are held in memory (see `retained()`), and their size by `sizeOf`. */
+  held(sizeOf: (request: Request) => number): { retained: number; retainedBytes: number } {
+    let retained = 0;
+    let retainedBytes = 0;
+    for (const publish of this.retained()) {
+      retained++;
+      retainedBytes += sizeOf(publish.request);
+    }
+    return { retained, retainedBytes };
+  }
+
   dispose(): void {
     this.disarmTimer();
   }

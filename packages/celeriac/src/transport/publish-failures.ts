@@ -22,7 +22,7 @@ const NOT_FOUND = 404;
 /** RabbitMQ's text when a message is above its `max_message_size` (it then closes the channel, 406). */
 const BROKER_SIZE_LIMIT = /message size (\d+) is larger than configured max size (\d+)/;
 
-export function closedError(request: PublishRequest): IllegalStateError {
+export function closedError(request: Pick<PublishRequest, 'what'>): IllegalStateError {
   return new IllegalStateError(`Cannot publish ${request.what}: the publisher is closed`);
 }
 
@@ -135,7 +135,7 @@ export function publishTimeout(
  * bound). Positional arguments: it runs on every publish.
  */
 export function admissionRefusal(
-  request: PublishRequest,
+  request: Pick<PublishRequest, 'what'>,
   closed: boolean,
   pending: number,
   maxPending: number,
@@ -151,4 +151,28 @@ export function admissionRefusal(
     );
   }
   return undefined;
+}
+
+/**
+ * Why a batch of `count` publishes cannot all start now, if so: the publisher is closed, or fewer than
+ * `count` of `maxPending` are free. A batch checks this first, so that it is sent whole or not at all.
+ */
+export function batchRefusal(
+  what: string,
+  count: number,
+  closed: boolean,
+  pending: number,
+  maxPending: number,
+  connection: Pick<ConnectionFacts, 'describeState'>,
+): Error | undefined {
+  if (closed) return closedError({ what });
+  if (pending + count <= maxPending) return undefined;
+  return new PublishBacklogFullError(what, pending, maxPending, connection.describeState());
+}
+
+/** How a failed publish is counted: timed out, refused, or cut short by the publisher's close. */
+export function failureKind(err: Error): 'timeout' | 'refused' | 'closed' {
+  if (err instanceof PublishTimeoutError) return 'timeout';
+  if (err instanceof IllegalStateError) return 'closed';
+  return 'refused';
 }

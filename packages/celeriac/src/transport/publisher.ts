@@ -1,17 +1,20 @@
 import { Logger } from '@nestjs/common';
 import type { ConfirmChannel } from 'amqplib';
 import type { BrokerConnection } from './broker-connection.js';
-import { PublishError } from '../errors/publish.error.js';
-import { PublishTimeoutError } from '../errors/publish-timeout.error.js';
-import { UnroutableError } from '../errors/unroutable.error.js';
+import type { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
-import { admissionRefusal, closedError, publishTimeout } from './publish-failures.js';
-import { confirmOutcome } from './confirm-outcome.js';
+import {
+  admissionRefusal,
+  batchRefusal,
+  closedError,
+  failureKind,
+  publishTimeout,
+} from './publish-failures.js';
+import { confirmFailure, confirmOutcome } from './confirm-outcome.js';
 import { ExchangeChecks } from './exchange-checks.js';
 import { PublisherTopology } from './publisher-topology.js';
 import { PublishingChannel } from './publishing-channel.js';
 import { ReturnedMessages } from './returned-messages.js';
-import { IllegalStateError } from '../errors/illegal-state.error.js';
 import type {
   PublishObserver,
   PublisherHealth,
@@ -146,6 +149,22 @@ export class Publisher {
   }
 
   /**
+   * Why `count` publishes could not all start now, if so: the publisher is closed, or fewer than `count`
+   * of `maxPendingPublishes` are free. A batch checks this first, so that it is sent whole or not at all.
+   */
+  batchRefusal(count: number, what: string): Error | undefined {
+    const { size } = this.pendingPublishes;
+    return batchRefusal(
+      what,
+      count,
+      this.closed,
+      size,
+      this.limits.maxPendingPublishes,
+      this.connection,
+    );
+  }
+
+  /**
    * Stops taking publishes, fails those still waiting to be written, waits for the confirms of those
    * already written (each within its own deadline), then closes the channel. Every call resolves when
    * that is done, not only the first.
@@ -179,15 +198,8 @@ export class Publisher {
 
   /** Not on the publish path: counts what is held, for health checks. */
   health(): PublisherHealth {
-    let retained = 0;
-    let retainedBytes = 0;
-    for (const publish of this.pendingPublishes.retained()) {
-      retained++;
-      retainedBytes += publish.request.message.content.length;
-    }
     return {
-      retained,
-      retainedBytes,
+      ...this.pendingPublishes.held((request) => request.message.content.length),
       pending: this.pendingPublishes.size,
       maxPending: this.limits.maxPendingPublishes,
       channelOpen: this.channel.isOpen,
@@ -238,7 +250,9 @@ export class Publisher {
       exchange,
       routingKey,
       message.content,
-      { ...message.properties, mandatory },
+      message.properties.mandatory === mandatory
+        ? message.properties
+        : { ...message.properties, mandatory },
       (err: unknown) => {
         this.confirmed(publish, channel, err);
       },
@@ -296,34 +310,21 @@ export class Publisher {
       lastChannelError: this.channel.lastError,
       contentLength: request.message.content.length,
     });
-    switch (outcome.kind) {
-      case 'delivered':
-        this.succeed(publish);
+    if (outcome.kind === 'interrupted') {
+      // The message may or may not have reached the broker: write it again on the next channel.
+      if (this.closed) {
+        this.fail(publish, closedError(request));
         return;
-      case 'returned':
-        if (request.mandatory) {
-          this.fail(
-            publish,
-            new UnroutableError(publish.exchange, publish.routingKey, outcome.reason),
-          );
-        } else {
-          this.succeed(publish);
-        }
-        return;
-      case 'refused':
-        this.fail(publish, new PublishError(request.what, outcome.reason, { cause: err }));
-        return;
-      case 'interrupted':
-        // The message may or may not have reached the broker: write it again on the next channel.
-        if (this.closed) {
-          this.fail(publish, closedError(request));
-          return;
-        }
-        this.republished++;
-        this.interrupted++;
-        publish.channel = undefined;
-        this.pendingPublishes.wait(publish);
+      }
+      this.republished++;
+      this.interrupted++;
+      publish.channel = undefined;
+      this.pendingPublishes.wait(publish);
+      return;
     }
+    const failure = confirmFailure(outcome, request, publish, err);
+    if (failure) this.fail(publish, failure);
+    else this.succeed(publish);
   }
 
   private succeed(publish: PendingPublish<PublishRequest>): void {
@@ -348,11 +349,4 @@ export class Publisher {
     this.exchanges.wake();
     this.flushWaiting();
   }
-}
-
-/** How a failed publish is counted: timed out, refused, or cut short by the publisher's close. */
-function failureKind(err: Error): 'timeout' | 'refused' | 'closed' {
-  if (err instanceof PublishTimeoutError) return 'timeout';
-  if (err instanceof IllegalStateError) return 'closed';
-  return 'refused';
 }

@@ -4,6 +4,7 @@ import type { BrokerConnection } from './broker-connection.js';
 import { assertQueueTopology, queueDepth } from './topology.js';
 import { deadLetterQueueName, type DeadLetterRetention } from '../options/queue-declarations.js';
 import { AckBatcher } from './ack-batcher.js';
+import { WriteCoalescer } from './write-coalescer.js';
 import type { ResolvedQueue } from '../options/task-queue-options.js';
 import { errorMessage } from '../errors/error-text.js';
 import { QueueDeclarationError } from '../errors/queue-declaration.error.js';
@@ -80,6 +81,8 @@ export class QueueConsumer {
   private channelConnection: ChannelModel | undefined;
   /** One ack batcher per channel; a closed channel's goes with it. */
   private readonly batchers = new WeakMap<Channel, AckBatcher>();
+  /** Coalesces the ack writes of this consumer's connection, as the publisher does its publishes. */
+  private readonly ackWrites = new WriteCoalescer();
   private consumerTag: string | undefined;
   private readonly reattacher: Reattacher<ChannelModel>;
   private stopped = false;
@@ -238,7 +241,15 @@ export class QueueConsumer {
     // Settled through the batcher of the channel the delivery came from: never another channel's.
     let batcher = this.batchers.get(channel);
     if (!batcher) {
-      batcher = new AckBatcher(channel);
+      batcher = new AckBatcher(channel, {
+        // A channel's `connection` holds amqplib's socket as a ChannelModel's does (socketOf).
+        hold: () => {
+          this.ackWrites.hold(channel as unknown as ChannelModel);
+        },
+        flushSoon: () => {
+          this.ackWrites.flushSoon();
+        },
+      });
       this.batchers.set(channel, batcher);
     }
     batcher.track(message);
