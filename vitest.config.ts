@@ -61,6 +61,19 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // RabbitMQ nodes of their own (a 3-node cluster, a TLS node), started and stopped by the tests:
+          // never the machine's shared broker. Erlang nodes are CPU-hungry, so one file at a time.
+          name: 'cluster',
+          include: ['test/cluster/**/*.cluster-spec.ts'],
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+        },
+      },
     ],
   },
 });
