@@ -74,6 +74,17 @@ export default defineConfig({
           hookTimeout: 240_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // `npm run soak -- --minutes N`: minutes of load and random faults on a node of its own; the test
+          // sets its own timeout from SOAK_MINUTES.
+          name: 'soak',
+          include: ['test/soak/**/*.soak-spec.ts'],
+          fileParallelism: false,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
