@@ -7,7 +7,9 @@ import { pollUntil } from './support/rabbit-node.js';
  * dead-letters at-least-once into a quorum "ready" queue). Its leader node is killed while it holds
  * messages, and that node also holds the publisher's and the consumer's connections (as Celeriac's
  * would be, when that node is the first URL). This is the broker baseline for the cascade test in
- * node-loss.cluster-spec.ts: when this fails, the loss is the broker's, not Celeriac's.
+ * node-loss.cluster-spec.ts: when this fails, the loss is the broker's, not Celeriac's. On RabbitMQ
+ * 3.10.8 it fails in some runs (2 of 5 so far: 69 of 140 and 91 of 141 never reached "ready"), and
+ * passes in others: at-least-once dead-lettering is not safe across a hard leader kill there.
  */
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
