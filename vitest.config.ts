@@ -77,6 +77,30 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          // RabbitMQ nodes of their own (a 3-node cluster, a TLS node), started and stopped by the tests:
+          // never the machine's shared broker. Erlang nodes are CPU-hungry, so one file at a time.
+          name: 'cluster',
+          include: ['test/cluster/**/*.cluster-spec.ts'],
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `npm run soak -- --minutes N`: minutes of load and random faults on a node of its own; the test
+          // sets its own timeout from SOAK_MINUTES.
+          name: 'soak',
+          include: ['test/soak/**/*.soak-spec.ts'],
+          fileParallelism: false,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

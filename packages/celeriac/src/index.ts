@@ -36,6 +36,9 @@ export type {
   TaskQueueOptions,
   TaskRoutes,
   WorkerOptions,
+  PemInput,
+  ResolvedTlsOptions,
+  TlsOptions,
 } from './options/task-queue-options.js';
 export { resolveOptions } from './options/resolve-options.js';
 export { BEAT_DEFAULTS } from './options/beat-options.js';

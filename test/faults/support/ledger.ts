@@ -52,7 +52,8 @@ export class Ledger implements LedgerSink {
 
   /** Adds the rows a worker process wrote to its file. */
   merge(events: readonly LedgerEvent[]): void {
-    this.events.push(...events);
+    // One push per row: spreading a soak's hundreds of thousands of rows overflows the call stack.
+    for (const event of events) this.events.push(event);
   }
 
   count(kind: LedgerEvent['e'], pid?: number): number {

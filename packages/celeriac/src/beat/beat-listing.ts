@@ -1,6 +1,7 @@
 import amqplib from 'amqplib';
 import type { ResolvedBeatEntry, ResolvedSchedule } from '../options/beat-options.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { tlsSocketOptions } from '../options/tls-options.js';
 import { CHECKPOINT_EVERY_MS, withHeartbeat } from './beat.js';
 import { assertBeatTopology, beatNames } from './beat-topology.js';
 import { compileSchedule } from './schedule-times.js';
@@ -33,7 +34,10 @@ export async function listBeat(
 ): Promise<BeatListing> {
   const names = beatNames(options.beat.prefix);
   const url = withHeartbeat(options.urls[0] ?? '', options.heartbeatSeconds);
-  const connection = await amqplib.connect(url, { timeout: options.connectTimeoutMs });
+  const connection = await amqplib.connect(url, {
+    ...tlsSocketOptions(options.tls),
+    timeout: options.connectTimeoutMs,
+  });
   try {
     const channel = await connection.createConfirmChannel();
     await assertBeatTopology(channel, names);

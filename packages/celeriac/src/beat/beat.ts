@@ -6,6 +6,7 @@ import { errorMessage } from '../errors/error-text.js';
 import { redactUrl } from '../errors/redact-url.js';
 import type { ResolvedBeatEntry } from '../options/beat-options.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { tlsSocketOptions } from '../options/tls-options.js';
 import { BeatScheduler } from './beat-scheduler.js';
 import { beatNames, type BeatNames } from './beat-topology.js';
 import { ElectionSession } from './election-session.js';
@@ -111,6 +112,7 @@ export class Beat {
         const connection = await amqplib.connect(
           withHeartbeat(url, this.options.heartbeatSeconds),
           {
+            ...tlsSocketOptions(this.options.tls),
             timeout: this.options.connectTimeoutMs,
             noDelay: true,
             clientProperties: { connection_name: `celeriac-beat-${process.pid}` },

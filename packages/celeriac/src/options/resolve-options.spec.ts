@@ -51,6 +51,7 @@ describe('resolveOptions', () => {
         beat: { ...resolved.beat, schedule: [...resolved.beat.schedule] },
       }).toEqual({
         urls: ['amqp://guest:guest@127.0.0.1:5672'],
+        tls: null,
         heartbeatSeconds: 10,
         reconnectDelayMs: 1_000,
         connectTimeoutMs: 5_000,

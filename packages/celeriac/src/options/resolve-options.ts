@@ -12,6 +12,7 @@ import { resolveEvents } from './resolve-events.js';
 import { resolveRevocation } from './resolve-revocation.js';
 import { resolveRoutes } from './resolve-routes.js';
 import { resolveUrls } from './resolve-urls.js';
+import { resolveTls } from './tls-options.js';
 import { MAX_TIMER_MS, resolveWorker } from './resolve-worker.js';
 import {
   type ResolvedTaskQueueOptions,
@@ -21,6 +22,7 @@ import {
 
 const OPTION_KEYS = {
   url: true,
+  tls: true,
   heartbeatSeconds: true,
   reconnectDelayMs: true,
   connectTimeoutMs: true,
@@ -82,6 +84,7 @@ export function resolveOptions(
   checkKnownKeys('', raw, Object.keys(OPTION_KEYS));
 
   const urls = resolveUrls(input.url ?? TASK_QUEUE_DEFAULTS.url);
+  const tls = resolveTls(input.tls, urls);
   const heartbeatSeconds = checkInteger(
     'heartbeatSeconds',
     input.heartbeatSeconds ?? TASK_QUEUE_DEFAULTS.heartbeatSeconds,
@@ -175,6 +178,7 @@ export function resolveOptions(
 
   return Object.freeze({
     urls,
+    tls,
     heartbeatSeconds,
     reconnectDelayMs,
     connectTimeoutMs,

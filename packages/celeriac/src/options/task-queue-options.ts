@@ -1,6 +1,7 @@
 import type { TaskHeaderSet } from '../message/task-headers.js';
 import type { BeatOptions, ResolvedBeatOptions } from './beat-options.js';
 import type { ResolvedWorkerOptions, WorkerOptions } from './worker-options.js';
+import type { ResolvedTlsOptions, TlsOptions } from './tls-options.js';
 import type {
   EventOptions,
   ResolvedEventOptions,
@@ -14,6 +15,8 @@ export type {
   ResolvedRevocationOptions,
   RevocationOptions,
 } from './revocation-and-event-options.js';
+
+export type { PemInput, ResolvedTlsOptions, TlsOptions } from './tls-options.js';
 
 export type {
   DeadLetterOptions,
@@ -80,6 +83,11 @@ export interface TaskQueueOptions {
    * @defaultValue `'amqp://guest:guest@127.0.0.1:5672'`
    */
   url?: string | readonly string[];
+  /**
+   * TLS settings of `amqps://` URLs: the CA that signed the broker's certificate, a client certificate and
+   * key, the name to check. Without it, `amqps://` verifies the broker against Node's bundled CAs.
+   */
+  tls?: TlsOptions;
   /** @defaultValue `10` (RabbitMQ's docs advise 5–20 s) */
   heartbeatSeconds?: number;
   /** How long to wait between reconnect attempts. @defaultValue `1_000` */
@@ -275,6 +283,8 @@ export interface ResolvedResultOptions {
 /** Options after `resolveOptions()`: defaults applied, validated, frozen. */
 export interface ResolvedTaskQueueOptions {
   readonly urls: readonly string[];
+  /** null without the `tls` option. */
+  readonly tls: ResolvedTlsOptions | null;
   readonly heartbeatSeconds: number;
   readonly reconnectDelayMs: number;
   readonly connectTimeoutMs: number;

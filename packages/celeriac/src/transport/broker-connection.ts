@@ -3,6 +3,7 @@ import amqp, { type AmqpConnectionManager, type ChannelWrapper } from 'amqp-conn
 import type { CreateChannelOpts } from 'amqp-connection-manager';
 import type { ChannelModel } from 'amqplib';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { tlsSocketOptions } from '../options/tls-options.js';
 import { BrokerUnreachableError } from '../errors/broker-unreachable.error.js';
 import { redactUrl } from '../errors/redact-url.js';
 import { nextWarnedAttempt, shouldWarnReconnect } from './reconnect-warnings.js';
@@ -62,6 +63,8 @@ export class BrokerConnection {
       heartbeatIntervalInSeconds: options.heartbeatSeconds,
       reconnectTimeInSeconds: options.reconnectDelayMs / 1000,
       connectionOptions: {
+        // CA, client certificate and server name of amqps:// URLs (Node's tls.connect options).
+        ...tlsSocketOptions(options.tls),
         // Nagle's algorithm adds ~40 ms tails to small frames (reliability.md §0.2).
         noDelay: true,
         timeout: options.connectTimeoutMs,

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { TaskQueueOptions } from 'celeriac';
+import { startClient, startWorker, type TestClient, type TestWorker } from '../../support/apps.js';
+import { FaultTasks, LEDGER } from '../../faults/support/fault-tasks.js';
+import type { Ledger } from '../../faults/support/ledger.js';
+
+/**
+ * A worker and a client of one cluster test: its own task queue (quorum, three replicas), delay cascade
+ * and revocation stream, and the nodes' URLs in the order given (amqp-connection-manager tries them in
+ * order, so the first is where both connect first).
+ */
+export interface ClusterApps {
+  readonly queue: string;
+  readonly delayPrefix: string;
+  readonly worker: TestWorker;
+  readonly producer: TestClient;
+  close(): Promise<void>;
+}
+
+export async function startClusterApps(
+  urls: readonly string[],
+  ledger: Ledger,
+): Promise<ClusterApps> {
+  const tag = randomUUID().slice(0, 8);
+  const queue = `cluster.tasks.${tag}`;
+  const delayPrefix = `cluster.delay.${tag}`;
+  const options: TaskQueueOptions = {
+    url: urls,
+    defaultQueue: queue,
+    delayPrefix,
+    revocation: { stream: `cluster.revoked.${tag}` },
+    reconnectDelayMs: 250,
+    connectTimeoutMs: 2_000,
+    publishTimeoutMs: 60_000,
+    queues: [
+      {
+        name: queue,
+        type: 'quorum',
+        // Three replicas whatever the node's default; a poison task stops after 10 deliveries.
+        arguments: { 'x-quorum-initial-group-size': 3, 'x-delivery-limit': 10 },
+      },
+    ],
+  };
+  const worker = await startWorker({ ...options, worker: { concurrency: 20 } }, [
+    FaultTasks,
+    { provide: LEDGER, useValue: ledger },
+  ]);
+  const producer = await startClient(options).catch(async (err: unknown) => {
+    await worker.close();
+    throw err;
+  });
+  return {
+    queue,
+    delayPrefix,
+    worker,
+    producer,
+    close: async () => {
+      await producer.close().catch(() => undefined);
+      await worker.close().catch(() => undefined);
+    },
+  };
+}
