@@ -7,6 +7,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import type { TaskMessage } from '../message/task-message.js';
+import { taskMessage } from '../../spec-support/task-message.js';
 import {
   endPublishSpan,
   endRunSpan,
@@ -16,30 +17,9 @@ import {
   startRunSpan,
 } from './task-spans.js';
 
+/** The spec-support task, named as the span assertions below expect, with the headers a test gives. */
 function task(extraHeaders: Record<string, unknown> = {}): TaskMessage {
-  return {
-    id: 'id-1',
-    task: 'tasks.add',
-    args: [1, 2],
-    kwargs: {},
-    embed: { callbacks: null, errbacks: null, chain: null, chord: null },
-    rootId: 'id-1',
-    parentId: null,
-    groupId: null,
-    groupIndex: null,
-    shadow: null,
-    eta: null,
-    expires: null,
-    retries: 0,
-    timeLimit: { hard: null, soft: null },
-    ignoreResult: false,
-    origin: null,
-    lang: null,
-    extraHeaders,
-    correlationId: 'id-1',
-    replyTo: null,
-    priority: null,
-  };
+  return taskMessage({ task: 'tasks.add', extraHeaders });
 }
 
 describe('task spans without an OpenTelemetry SDK', () => {
