@@ -2,15 +2,22 @@
  * One benchmark process: a producer or a consumer of one implementation, driven by `main.ts` over IPC.
  * Started as `node --expose-gc agent.js <impl> <producer|consumer> <queue> <prefetch>` (impl: see
  * protocol.ts): `raw` is amqplib sending the same messages as Celeriac, `raw-bare` amqplib without protocol
- * headers, `celeriac` the library and `celeriac-events` the library with task events on.
+ * headers, `raw-min` the least a task message can carry, `celeriac` the library and `celeriac-events` the library with task events on.
  */
 import 'reflect-metadata';
 import { ConsumerAgent, ProducerAgent, serve } from './agent-runtime.js';
 import { CeleriacConsumer, CeleriacProducer, registerTracingSdk } from './celeriac.js';
-import { IMPL_NAMES, isCeleriac, isImpl, type AgentArgs } from './protocol.js';
+import type { MessageShape } from './messages.js';
+import { IMPL_NAMES, isCeleriac, isImpl, type AgentArgs, type RawImpl } from './protocol.js';
 import { RawConsumer, RawProducer } from './raw.js';
 
 const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+const RAW_SHAPES: Readonly<Record<RawImpl, MessageShape>> = {
+  raw: 'celery',
+  'raw-bare': 'bare',
+  'raw-min': 'min',
+};
 
 function parseArgs(argv: readonly string[]): AgentArgs {
   const [impl, role, queue, prefetch] = argv;
@@ -33,12 +40,12 @@ async function main(): Promise<void> {
       ? new ProducerAgent(
           isCeleriac(args.impl)
             ? await CeleriacProducer.open(URL, args.queue, args.prefetch, args.impl)
-            : await RawProducer.open(URL, args.queue, args.impl === 'raw'),
+            : await RawProducer.open(URL, args.queue, RAW_SHAPES[args.impl]),
         )
       : new ConsumerAgent(
           isCeleriac(args.impl)
             ? new CeleriacConsumer(URL, args.queue, args.prefetch, args.impl)
-            : new RawConsumer(URL, args.queue, args.prefetch, args.impl === 'raw'),
+            : new RawConsumer(URL, args.queue, args.prefetch, RAW_SHAPES[args.impl]),
         );
   serve(agent);
 }

@@ -10,8 +10,11 @@
  * what the library itself costs. Every phase runs it.
  * `raw-bare`: the same amqplib code sending the body alone, without protocol headers: a ceiling no
  * client of Celery's protocol reaches. Only the rate phases run it, as a reference.
+ * `raw-min`: the same code sending the least a task message can carry (messages.ts); `npm run bench:peers`
+ * runs it as the reference for systems that send no task protocol at all.
  */
-export type Impl = 'raw' | 'raw-bare' | CeleriacImpl;
+export type RawImpl = 'raw' | 'raw-bare' | 'raw-min';
+export type Impl = RawImpl | CeleriacImpl;
 /**
  * `celeriac`: the library with its defaults (worker events on, task events off, as in Celery).
  * `celeriac-events`: the same with task events on (`events.taskEvents`, Celery's `-E`).
@@ -22,6 +25,7 @@ export type CeleriacImpl = 'celeriac' | 'celeriac-events' | 'celeriac-observed';
 export const IMPL_NAMES: readonly Impl[] = [
   'raw',
   'raw-bare',
+  'raw-min',
   'celeriac',
   'celeriac-events',
   'celeriac-observed',

@@ -1,42 +1,23 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import amqplib, {
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type Options,
-} from 'amqplib';
-import { BENCH_TASK, sentAtOf } from './protocol.js';
+import amqplib, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqplib';
+import { messageBody, messageOptions, sentAtOfBody, type MessageShape } from './messages.js';
+import { BENCH_TASK } from './protocol.js';
 import type { Recorder } from './recorder.js';
 import type { ConsumerSide, ProducerSide } from './sides.js';
 
 /**
- * The raw amqplib baselines, with the same guarantees Celeriac gives. Publishes are persistent, mandatory
- * and confirmed (ConfirmChannel), addressed as Celeriac (and Celery 5.2, for a direct queue) addresses
- * them: the default exchange `''` with the queue name as routing key, to a queue declared the way Celeriac
- * declares it; deliveries are acked one by one, after the handler, with a per-consumer prefetch. The body
- * is Celery's (`[args, kwargs, embed]`) on both.
+ * The raw amqplib baselines. Publishes are persistent and confirmed (ConfirmChannel), addressed as Celeriac
+ * (and Celery 5.2, for a direct queue) addresses them: the default exchange `''` with the queue name as
+ * routing key, to a queue declared the way Celeriac declares it; deliveries are acked one by one, after the
+ * handler, with a per-consumer prefetch. What each publishes is its `MessageShape` (messages.ts):
  *
- * - `raw` (the baseline every phase compares with): each message also carries the properties Celeriac
- *   sends for the task (`celeryProperties()`), so client and broker handle the same messages and the
- *   difference to Celeriac is the library's own cost.
- * - `raw-bare` (a reference in the rate phases): the body alone, no protocol headers to encode or decode.
+ * - `raw` (the baseline every phase compares with): Celeriac's exact messages, so client and broker handle
+ *   the same messages and the difference to Celeriac is the library's own cost.
+ * - `raw-bare` (a reference in the rate phases): Celery's body, `mandatory`, no protocol headers.
+ * - `raw-min` (a reference in `npm run bench:peers`): golevelup's message, the least a task can carry.
  */
-const PUBLISH_OPTIONS: Options.Publish = {
-  persistent: true,
-  mandatory: true,
-  contentType: 'application/json',
-  contentEncoding: 'utf-8',
-};
 
 /** Where Celeriac publishes a task for a configured direct queue (task-router.ts). */
 const DEFAULT_EXCHANGE = '';
-
-function body(sentAt: number): Buffer {
-  return Buffer.from(
-    JSON.stringify([[sentAt], {}, { callbacks: null, errbacks: null, chain: null, chord: null }]),
-  );
-}
 
 /** The baseline does not reconnect: a broker restart mid-run (another suite's fault test) ends the run. */
 function failOnBrokerError(err: Error): void {
@@ -46,51 +27,6 @@ function failOnBrokerError(err: Error): void {
   process.exit(1);
 }
 
-/** What Celeriac's `TaskClient` puts in `origin`. */
-const ORIGIN = `gen${process.pid}@${hostname()}`;
-
-/** Celery's `retries` as kombu and Celeriac type it: an AMQP int32 (`I`), not amqplib's default byte. */
-const NO_RETRIES = { '!': 'int32', value: 0 } as const;
-
-/** The same switch as the Celeriac side (celeriac.ts): Celery's full table, or the lean default. */
-const FULL_HEADERS = process.env['BENCH_TASK_HEADERS'] === 'full';
-
-/**
- * The properties of a Celery protocol 2 task (celery-protocol.md §2–§3), written by hand for the `raw`
- * baseline the way kombu builds them (a fresh UUID as id and correlation id; priority 0) and with the
- * values Celeriac's `TaskClient.send()` gives this task, so that both publish the same header table (same
- * keys in the same order, same value types, same lengths): the lean one Celeriac sends by default
- * (`task`, `id`, `ignore_result`), or with BENCH_TASK_HEADERS=full Celery's sixteen.
- */
-function celeryProperties(sentAt: number): Options.Publish {
-  const id = randomUUID();
-  return {
-    ...PUBLISH_OPTIONS,
-    headers: FULL_HEADERS
-      ? {
-          lang: 'js',
-          task: BENCH_TASK,
-          id,
-          shadow: null,
-          eta: null,
-          expires: null,
-          group: null,
-          group_index: null,
-          retries: NO_RETRIES,
-          timelimit: [null, null],
-          root_id: id,
-          parent_id: null,
-          argsrepr: `(${sentAt},)`,
-          kwargsrepr: '{}',
-          origin: ORIGIN,
-          ignore_result: true,
-        }
-      : { task: BENCH_TASK, id, ignore_result: true },
-    priority: 0,
-    correlationId: id,
-  };
-}
-
 export class RawProducer implements ProducerSide {
   private returned = 0;
 
@@ -98,25 +34,26 @@ export class RawProducer implements ProducerSide {
     private readonly connection: ChannelModel,
     private readonly channel: ConfirmChannel,
     private readonly queue: string,
-    private readonly protocolHeaders: boolean,
+    private readonly shape: MessageShape,
   ) {
     channel.on('return', () => {
       this.returned++;
     });
   }
 
-  /** `protocolHeaders`: send Celeriac's properties with each body (`raw`), or the body alone (`raw-bare`). */
-  static async open(url: string, queue: string, protocolHeaders: boolean): Promise<RawProducer> {
+  /** `shape`: the message each send publishes (messages.ts): `raw-min`, `raw-bare` or `raw`'s. */
+  static async open(url: string, queue: string, shape: MessageShape): Promise<RawProducer> {
     const connection = await amqplib.connect(url, { noDelay: true });
     connection.on('error', failOnBrokerError);
     const channel = await connection.createConfirmChannel();
-    return new RawProducer(connection, channel, queue, protocolHeaders);
+    return new RawProducer(connection, channel, queue, shape);
   }
 
   send(sentAt: number): Promise<void> {
-    const options = this.protocolHeaders ? celeryProperties(sentAt) : PUBLISH_OPTIONS;
+    const options = messageOptions(this.shape, sentAt);
+    const body = messageBody(this.shape, sentAt);
     return new Promise<void>((resolve, reject) => {
-      this.channel.publish(DEFAULT_EXCHANGE, this.queue, body(sentAt), options, (err) => {
+      this.channel.publish(DEFAULT_EXCHANGE, this.queue, body, options, (err) => {
         if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve();
       });
@@ -143,7 +80,7 @@ export class RawConsumer implements ConsumerSide {
     private readonly url: string,
     private readonly queue: string,
     private readonly prefetch: number,
-    private readonly protocolHeaders: boolean,
+    private readonly shape: MessageShape,
   ) {}
 
   prepare(recorder: Recorder): Promise<void> {
@@ -153,7 +90,7 @@ export class RawConsumer implements ConsumerSide {
 
   async start(): Promise<void> {
     const recorder = this.recorder!;
-    const protocolHeaders = this.protocolHeaders;
+    const protocolHeaders = this.shape === 'celery';
     const connection = await amqplib.connect(this.url, { noDelay: true });
     connection.on('error', failOnBrokerError);
     const channel = await connection.createChannel();
@@ -169,8 +106,7 @@ export class RawConsumer implements ConsumerSide {
           if (task !== BENCH_TASK) failOnUnknownTask(task);
         }
         const decoded: unknown = JSON.parse(message.content.toString('utf8'));
-        const args: unknown = Array.isArray(decoded) ? decoded[0] : undefined;
-        recorder.handle(sentAtOf(args), null);
+        recorder.handle(sentAtOfBody(decoded), null);
         channel.ack(message);
       },
       { noAck: false },

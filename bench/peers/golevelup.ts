@@ -7,6 +7,9 @@ import {
   type LogLevel,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { ConsumeMessage } from 'amqplib';
+import { messageBody, messageOptions, sentAtOfBody, type MessageShape } from '../messages.js';
+import { BENCH_TASK } from '../protocol.js';
 import type { Recorder } from '../recorder.js';
 import type { ConsumerSide, ProducerSide } from '../sides.js';
 
@@ -16,14 +19,14 @@ import type { ConsumerSide, ProducerSide } from '../sides.js';
  * `@RabbitSubscribe` handler on a provider, acked by the library once the handler returns. The message is
  * the payload object, JSON-encoded, with no headers; the queue is the run's, declared as Celeriac declares
  * it (durable), and consumed directly (no exchange binding), with a per-consumer prefetch.
+ *
+ * `golevelup-celery` is the same code carrying Celeriac's exact messages (messages.ts `celery`: Celery's
+ * body, the protocol 2 header table, correlation id and priority, `mandatory`), its handler checking the
+ * `task` header as a task dispatcher must: the like-for-like row for what each library itself costs.
  */
 const LOG_LEVELS: LogLevel[] = ['error', 'warn'];
 /** The handler's name in the module's `handlers` map: the queue name is only known at run time. */
 const HANDLER = 'bench';
-
-interface Payload {
-  readonly sentAt: number;
-}
 
 /** The recorder of the worker app running now; set by `GolevelupConsumer.prepare`. */
 let recorder: Recorder | undefined;
@@ -31,8 +34,12 @@ let recorder: Recorder | undefined;
 @Injectable()
 export class GolevelupTasks {
   @RabbitSubscribe({ name: HANDLER })
-  noop(message: Payload): void {
-    recorder!.handle(message.sentAt, null);
+  noop(message: unknown, amqpMessage: ConsumeMessage): void {
+    const task: unknown = amqpMessage.properties.headers?.['task'];
+    if (Array.isArray(message) && task !== BENCH_TASK) {
+      throw new Error(`golevelup agent: a message for task ${JSON.stringify(task)}`);
+    }
+    recorder!.handle(sentAtOfBody(message), null);
   }
 }
 
@@ -56,21 +63,36 @@ export class GolevelupProducer implements ProducerSide {
     private readonly app: INestApplicationContext,
     private readonly amqp: AmqpConnection,
     private readonly queue: string,
+    private readonly shape: MessageShape,
   ) {}
 
-  static async open(url: string, queue: string, prefetch: number): Promise<GolevelupProducer> {
+  /** `shape`: golevelup's own message for `{ sentAt }` (`min`), or Celeriac's (`celery`). */
+  static async open(
+    url: string,
+    queue: string,
+    prefetch: number,
+    shape: MessageShape,
+  ): Promise<GolevelupProducer> {
     @Module({ imports: [rabbitModule(url, queue, prefetch, false)] })
     class GolevelupProducerModule {}
     const app = await NestFactory.createApplicationContext(GolevelupProducerModule, {
       logger: LOG_LEVELS,
       abortOnError: false,
     });
-    return new GolevelupProducer(app, app.get(AmqpConnection), queue);
+    return new GolevelupProducer(app, app.get(AmqpConnection), queue, shape);
   }
 
   send(sentAt: number): Promise<boolean> {
-    const payload: Payload = { sentAt };
-    return this.amqp.publish('', this.queue, payload, { persistent: true });
+    if (this.shape === 'min') {
+      // golevelup's own path, as its README has it: it JSON-encodes the payload object.
+      return this.amqp.publish('', this.queue, { sentAt }, { persistent: true });
+    }
+    return this.amqp.publish(
+      '',
+      this.queue,
+      messageBody(this.shape, sentAt),
+      messageOptions(this.shape, sentAt),
+    );
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@
  *   npm run bench:peers -- --quick               # a small smoke run; prints, writes nothing
  *   npm run bench:peers -- --only celeriac,bullmq # some systems (raw-bare is added: it is the baseline)
  *   npm run bench:peers -- --no-scaling          # leave out the scaling runs
+ *   npm run bench:peers -- --no-ladder           # leave out the broker cost ladder
  *   npm run bench:peers -- --render [file]       # rewrite the doc's section from saved results
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { redactUrl } from 'celeriac';
 import { BrokerAdmin } from '../broker-admin.js';
+import { runBrokerLadder, type LadderRow } from './broker-ladder.js';
 import { repoRoot } from '../report.js';
 import { round } from '../stats.js';
 import { redisConnection } from './bullmq.js';
@@ -49,6 +51,7 @@ interface Options {
   readonly systems: readonly SystemId[];
   readonly only: boolean;
   readonly scaling: boolean;
+  readonly ladder: boolean;
   readonly write: boolean;
 }
 
@@ -73,6 +76,7 @@ function parseOptions(argv: readonly string[]): Options {
     systems,
     only: at >= 0,
     scaling,
+    ladder: !argv.includes('--no-ladder'),
     // A partial run does not replace the published one.
     write: !quick && at < 0 && !argv.includes('--no-write'),
   };
@@ -139,6 +143,7 @@ async function run(options: Options): Promise<void> {
 
   const results: Partial<Record<SystemId, SystemResults>> = {};
   let scalingRows: ScalingRow[] = [];
+  let ladder: LadderRow[] = [];
   try {
     const n = config.tasks.toLocaleString('en-US');
     log(
@@ -157,6 +162,8 @@ async function run(options: Options): Promise<void> {
       };
     }
     await bench.tearDown(log);
+    if (options.ladder)
+      ladder = await runBrokerLadder(BROKER_URL, admin, runId, config, measure, log);
     if (options.scaling) {
       scaling = await CeleriacScaling.open(config, admin, runId);
       scalingRows = await scaling.run(measure, log);
@@ -193,6 +200,7 @@ async function run(options: Options): Promise<void> {
     ratios: ratios(results),
     targets: targets(results),
     scaling: scalingRows,
+    ladder,
     load: { phases },
   };
   await admin.close();

@@ -17,7 +17,9 @@ const URL = process.env['RABBITMQ_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 async function producer(system: PeerSystem, queue: string, prefetch: number): Promise<Agent> {
   switch (system) {
     case 'golevelup':
-      return new ProducerAgent(await GolevelupProducer.open(URL, queue, prefetch));
+      return new ProducerAgent(await GolevelupProducer.open(URL, queue, prefetch, 'min'));
+    case 'golevelup-celery':
+      return new ProducerAgent(await GolevelupProducer.open(URL, queue, prefetch, 'celery'));
     case 'nest-rmq':
       return new ProducerAgent(await NestRmqProducer.open(URL, queue));
     case 'bullmq':
@@ -30,6 +32,7 @@ async function producer(system: PeerSystem, queue: string, prefetch: number): Pr
 function consumer(system: PeerSystem, queue: string, prefetch: number): Agent {
   switch (system) {
     case 'golevelup':
+    case 'golevelup-celery':
       return new ConsumerAgent(new GolevelupConsumer(URL, queue, prefetch));
     case 'nest-rmq':
       return new ConsumerAgent(new NestRmqConsumer(URL, queue, prefetch));

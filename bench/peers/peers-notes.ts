@@ -7,14 +7,18 @@ import type { PeersConfig } from './config.js';
  */
 export function systemNotes(c: PeersConfig, redisPersistence: string): string {
   const k = (x: number): string => x.toLocaleString('en-US');
-  return `- **raw amqplib, bare JSON body, no headers** (\`raw-bare\`, the ceiling): \`npm run bench\`'s reference
-  agent. amqplib \`ConfirmChannel.publish\` of the body \`[[sentAt], {}, {embed}]\` (~95 bytes), persistent, \`mandatory\`,
-  to the default exchange; the consumer \`JSON.parse\`s it and acks each message. It carries no task name, id or
+  return `- **raw amqplib, golevelup's message** (\`raw-min\`): amqplib \`ConfirmChannel.publish\` of \`{"sentAt":…}\` (~28 bytes),
+  persistent, no other property, not \`mandatory\`: what golevelup puts on the wire, sent with no library around it. The floor of
+  any message queue client on this broker, and golevelup's own ceiling.
+- **raw amqplib, bare JSON body, no headers** (\`raw-bare\`, the issue's ceiling): \`npm run bench\`'s reference
+  agent. The same code publishing the body \`[[sentAt], {}, {embed}]\` (~95 bytes), persistent, \`mandatory\`, content type and
+  encoding, to the default exchange; the consumer \`JSON.parse\`s it and acks each message. It carries no task name, id or
   protocol header: no worker could route it to a task, so it does less than any task system. Every target and
   every latency pair is measured against it.
-- **raw amqplib, Celeriac's exact messages** (\`raw\`): the same code sending the 16 Celery protocol 2 headers, correlation id
-  and priority Celeriac sends, built by hand per message; its consumer looks the task up by its \`task\` header. Its distance to
-  \`raw-bare\` is what the protocol costs any client; Celeriac's distance to it is the library's own.
+- **raw amqplib, Celeriac's exact messages** (\`raw\`): the same code also sending the Celery protocol 2 header table
+  Celeriac sends by default (\`task\`, \`id\`, \`ignore_result\`), correlation id and priority, built by hand per message; its
+  consumer looks the task up by its \`task\` header. Its distance to \`raw-bare\` is what the protocol costs any client;
+  Celeriac's distance to it is the library's own.
 - **Celeriac**: \`TaskClient.send(name, [sentAt], {}, { ignoreResult: true })\` in a Nest application context, and a worker built
   like \`runWorker()\` (\`TaskQueueServer\` as the microservice strategy) with a no-op \`@Task({ ignoreResult: true })\`, the default
   async pool with \`concurrency\` = \`prefetch\` = ${c.prefetch}; imported from \`celeriac\` as a user does. Celery protocol 2 on the wire
@@ -22,10 +26,14 @@ export function systemNotes(c: PeersConfig, redisPersistence: string): string {
 - **@golevelup/nestjs-rabbitmq**: \`AmqpConnection.publish('', queue, { sentAt }, { persistent: true })\` (its channel is an
   amqp-connection-manager confirm channel: the promise settles on the confirm; not \`mandatory\`), and a \`@RabbitSubscribe\`
   handler on a provider with \`prefetchCount: ${c.prefetch}\`, acked by the library when the handler returns. The message is the
-  JSON of the payload object with no headers: like \`raw-bare\` plus Nest's handler dispatch, nothing a Celery worker could run. It
+  JSON of the payload object with no headers: \`raw-min\` plus Nest's handler dispatch, nothing a Celery worker could run. It
   brings its own amqplib (0.10, its dependency) where raw amqplib and Celeriac use the workspace's. Its module connects and
   subscribes while the Nest app initialises, so its drain clock includes building that small app (tens of ms); the others build
   theirs before the clock starts.
+- **@golevelup/nestjs-rabbitmq, Celeriac's exact messages** (\`golevelup-celery\`): the same golevelup code publishing the
+  body, header table, correlation id, priority and \`mandatory\` flag that Celeriac publishes (a Buffer with those options), its
+  handler checking the \`task\` header: the like-for-like row, where both libraries carry the same bytes and Celeriac ÷ it is
+  what one library costs against the other.
 - **BullMQ** on the local Redis: \`Queue.add(name, { sentAt })\`, one call per task (each settles when Redis has run the Lua
   script that stores the job), and a \`Worker\` with \`concurrency: ${c.prefetch}\` that marks a job completed when its processor
   resolves; completed jobs are removed at once (\`removeOnComplete: { count: 0 }\`) as an acked message is, where BullMQ's

@@ -5,6 +5,8 @@ import { BEYOND_THIS_MACHINE, systemNotes } from './peers-notes.js';
 import type { PeersResults, PeersSummary, ScalingRow } from './peers-results.js';
 import {
   E2E_CPU_HEADER,
+  LADDER_HEADER,
+  ladderRows,
   e2eCpuRows,
   LATENCY_HEADER,
   latencyRows,
@@ -16,6 +18,7 @@ import {
   repetitionRows,
   SCALING_HEADER,
   scalingRows,
+  us,
   times,
   verdict,
   type Row,
@@ -130,6 +133,20 @@ function sharedNote(r: PeersResults): string {
   );
 }
 
+function ladder(r: PeersResults): string {
+  const rows = r.ladder ?? [];
+  if (rows.length === 0) return 'Not run in this run.';
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
+  return `The same confirmed, persistent enqueue of ${r.config.tasks.toLocaleString('en-US')} messages (${r.config.window} unconfirmed at most,
+plain amqplib), from golevelup's message up to Celeriac's, adding one thing per row; RabbitMQ's CPU per enqueued message,
+median of ${r.config.reps}. Each row's last column is what its one addition costs the broker. From first to last row the broker
+spends ${us(first.brokerCpuUsPerTask)} → ${us(last.brokerCpuUsPerTask)} µs per message: what a Celery-compatible task that is
+never lost unroutable costs RabbitMQ, before any library code runs.
+
+${mdTable(LADDER_HEADER, ladderRows(r))}`;
+}
+
 function section(r: PeersResults): string {
   const c = r.config;
   const k = (x: number): string => x.toLocaleString('en-US');
@@ -167,7 +184,7 @@ per side, producer over enqueue and worker over drain, and the broker's from /pr
 
 **Running it.** \`npm run bench:peers\` (${Math.round(r.durationS / 60)} min for the last run, plus the build) writes this section,
 \`bench/results/peers-latest.json\` (a copy in \`bench/results/runs/\`) and the \`peers\` summary of \`bench/results/latest.json\`
-(\`e2eVsBare\`, \`e2eVsGolevelup\`, \`e2eVsBullmq\`, \`e2eVsNestRmq\`, \`e2eVsCelery\`, \`enqueueVsBare\`, CPU per task per side).
+(\`e2eVsBare\`, \`e2eVsMin\`, \`e2eVsGolevelup\`, \`e2eVsGolevelupSameMessages\`, \`e2eVsBullmq\`, \`e2eVsNestRmq\`, \`e2eVsCelery\`, \`enqueueVsBare\`, CPU per task per side).
 \`-- --quick\` is a smoke run that writes nothing; \`-- --only celeriac,bullmq\` runs some systems (with \`raw-bare\`, the
 baseline of every comparison) and writes nothing; \`-- --no-scaling\` leaves out the scaling runs; \`-- --render [file]\`
 rewrites this section from saved results. It needs RabbitMQ (\`RABBITMQ_URL\`), a Redis for BullMQ (\`REDIS_URL\`, default
@@ -207,6 +224,10 @@ ${mdTable(
   r.targets.map((t) => [t.name, t.target, t.actual, verdict(t, 'yes', '**no**', '—')]),
   false,
 )}
+
+### Where the broker's cost per task comes from
+
+${ladder(r)}
 
 ### Scaling
 
@@ -285,6 +306,8 @@ function summary(r: PeersResults, file: string): PeersSummary {
     file,
     e2eVsBare: ratio('e2eVsBare'),
     e2eVsGolevelup: ratio('e2eVsGolevelup'),
+    e2eVsGolevelupSameMessages: ratio('e2eVsGolevelupSame'),
+    e2eVsMin: ratio('e2eVsMin'),
     e2eVsBullmq: ratio('e2eVsBullmq'),
     e2eVsNestRmq: ratio('e2eVsNestRmq'),
     e2eVsCelery: ratio('e2eVsCelery'),

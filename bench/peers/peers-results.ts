@@ -1,4 +1,5 @@
 import type { Machine, RatePhases, TargetCheck } from '../results.js';
+import type { LadderRow } from './broker-ladder.js';
 import type { PeersConfig } from './config.js';
 import type { PhaseCpu } from './cpu-meter.js';
 import type { SystemId } from './systems.js';
@@ -28,6 +29,8 @@ export interface PeersResults {
   readonly ratios: Readonly<Record<string, number | null>>;
   readonly targets: readonly TargetCheck[];
   readonly scaling: readonly ScalingRow[];
+  /** The broker's cost per enqueued message, one property at a time (broker-ladder.ts); absent before it existed. */
+  readonly ladder?: readonly LadderRow[];
   readonly load: { readonly phases: readonly PhaseLoad[] };
 }
 
@@ -83,6 +86,10 @@ export interface PeersSummary {
   readonly file: string;
   readonly e2eVsBare: number | null;
   readonly e2eVsGolevelup: number | null;
+  /** Against golevelup carrying Celeriac's exact messages: what each library itself costs. */
+  readonly e2eVsGolevelupSameMessages: number | null;
+  /** Against raw amqplib publishing golevelup's message: the floor of any task message. */
+  readonly e2eVsMin: number | null;
   readonly e2eVsBullmq: number | null;
   readonly e2eVsNestRmq: number | null;
   readonly e2eVsCelery: number | null;

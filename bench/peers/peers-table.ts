@@ -158,6 +158,28 @@ export function repetitionRows(r: PeersResults): { header: Row; rows: Row[] } {
   return { header, rows };
 }
 
+export const LADDER_HEADER: Row = [
+  'message',
+  'enqueue, msgs/s',
+  'broker CPU µs/msg',
+  'this step costs the broker, µs',
+];
+
+/** The broker cost ladder: each rung's medians, and what its one addition costs the broker. */
+export function ladderRows(r: PeersResults): Row[] {
+  const rows = r.ladder ?? [];
+  return rows.map((x, i) => {
+    const before = rows[i - 1];
+    const step = before ? x.brokerCpuUsPerTask - before.brokerCpuUsPerTask : undefined;
+    return [
+      x.label,
+      n0(x.enqueuePerSecond),
+      us(x.brokerCpuUsPerTask),
+      step === undefined ? '—' : `${step >= 0 ? '+' : ''}${step.toFixed(1)}`,
+    ];
+  });
+}
+
 export function verdict(t: TargetCheck, met: string, missed: string, ref: string): string {
   if (t.met === null) return ref;
   return t.met ? met : missed;
@@ -190,6 +212,8 @@ export function printPeers(r: PeersResults): void {
     '',
     ...aligned(LATENCY_HEADER, latencyRows(r, id)),
   ];
+  if ((r.ladder ?? []).length > 0)
+    out.push('', 'Broker cost ladder', ...aligned(LADDER_HEADER, ladderRows(r)));
   if (r.scaling.length > 0)
     out.push('', 'Celeriac scaling', ...aligned(SCALING_HEADER, scalingRows(r)));
   out.push('', `Targets (issue 13), each against ${LATENCY_BASELINE} in this run:`);

@@ -3,8 +3,14 @@
  * `npm run bench`'s own agents (raw amqplib and Celeriac, resolving the workspace's packages); the others
  * are the peers' agents (`peer-agent.ts`).
  */
-export const BENCH_SYSTEMS = ['raw-bare', 'raw', 'celeriac'] as const;
-export const PEER_SYSTEMS = ['golevelup', 'bullmq', 'nest-rmq', 'celery'] as const;
+export const BENCH_SYSTEMS = ['raw-min', 'raw-bare', 'raw', 'celeriac'] as const;
+export const PEER_SYSTEMS = [
+  'golevelup',
+  'golevelup-celery',
+  'bullmq',
+  'nest-rmq',
+  'celery',
+] as const;
 
 export type BenchSystem = (typeof BENCH_SYSTEMS)[number];
 export type PeerSystem = (typeof PEER_SYSTEMS)[number];
@@ -23,6 +29,11 @@ export interface SystemInfo {
 }
 
 export const SYSTEM_INFO: Readonly<Record<SystemId, SystemInfo>> = {
+  'raw-min': {
+    label: "raw amqplib, golevelup's message (`{ sentAt }`, not mandatory)",
+    backend: 'rabbitmq',
+    ratioKey: 'Min',
+  },
   'raw-bare': {
     label: 'raw amqplib, bare JSON body, no headers (ceiling)',
     backend: 'rabbitmq',
@@ -34,6 +45,11 @@ export const SYSTEM_INFO: Readonly<Record<SystemId, SystemInfo>> = {
     backend: 'rabbitmq',
   },
   golevelup: { label: '@golevelup/nestjs-rabbitmq', backend: 'rabbitmq', ratioKey: 'Golevelup' },
+  'golevelup-celery': {
+    label: "@golevelup/nestjs-rabbitmq, Celeriac's exact messages",
+    backend: 'rabbitmq',
+    ratioKey: 'GolevelupSame',
+  },
   bullmq: { label: 'BullMQ (Redis, in memory)', backend: 'redis', ratioKey: 'Bullmq' },
   'nest-rmq': { label: "Nest's RMQ transport", backend: 'rabbitmq', ratioKey: 'NestRmq' },
   celery: {
