@@ -39,7 +39,8 @@ const FULL_HEADERS = process.env['BENCH_TASK_HEADERS'] === 'full';
  * builds them (a fresh UUID as id and correlation id; priority 0) and with the values Celeriac's
  * `TaskClient.send()` gives this task, so that both publish the same header table (same keys in the same
  * order, same value types, same lengths): the lean one Celeriac sends by default (`task`, `id`,
- * `ignore_result`), or with BENCH_TASK_HEADERS=full Celery's sixteen.
+ * `ignore_result`), or with BENCH_TASK_HEADERS=full Celery's sixteen; then, as Celeriac stamps every task,
+ * `timestamp_in_ms` (its send time, for the worker's wait metric).
  */
 function celeryProperties(sentAt: number): Options.Publish {
   const id = randomUUID();
@@ -63,8 +64,14 @@ function celeryProperties(sentAt: number): Options.Publish {
           kwargsrepr: '{}',
           origin: ORIGIN,
           ignore_result: true,
+          timestamp_in_ms: { '!': 'int64', value: Date.now() },
         }
-      : { task: BENCH_TASK, id, ignore_result: true },
+      : {
+          task: BENCH_TASK,
+          id,
+          ignore_result: true,
+          timestamp_in_ms: { '!': 'int64', value: Date.now() },
+        },
     priority: 0,
     correlationId: id,
   };
