@@ -46,7 +46,8 @@ export const LADDER: readonly LadderRung[] = [
   },
   {
     id: 'headers',
-    label: "+ protocol 2 headers, correlation id, priority: Celeriac's message (`raw`)",
+    label:
+      "+ header table (`task`, `id`, `ignore_result`, `timestamp_in_ms`), correlation id, priority: Celeriac's message (`raw`)",
     body: (t) => messageBody('celery', t),
     options: (t) => messageOptions('celery', t),
   },
