@@ -19,8 +19,8 @@ class HealthTasks {
 
 /**
  * The indicator inside Terminus's own `HealthCheckService`, in a worker on the real broker: ready while
- * consuming, not ready once it drains, and alive throughout. (Terminus is called directly: Express's
- * router does not run under Vitest's module transform here, and the HTTP layer adds nothing Celeriac's.)
+ * consuming, not ready once it drains, and alive throughout. Terminus is called directly here, to reach
+ * the drain; health-http.int-spec.ts has the same routes over HTTP.
  */
 describe('TaskQueueHealthIndicator with @nestjs/terminus', () => {
   const queue = uniqueName('health');

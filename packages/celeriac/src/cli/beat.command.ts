@@ -6,8 +6,9 @@ import { parseScheduleFile } from '../beat/schedule-file.js';
 import { errorMessage } from '../errors/error-text.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import type { ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
+import { tlsFromFlags, withTlsOptions, type TlsFlags } from './cli-tls.js';
 
-interface BeatCommandOptions {
+interface BeatCommandOptions extends TlsFlags {
   readonly schedule: string;
   readonly broker?: string;
   readonly list?: boolean;
@@ -19,8 +20,7 @@ interface BeatCommandOptions {
  * (any number may run; one leads), or with `--list` prints the entries, their next run and the leader.
  */
 export function registerBeatCommand(program: Command): void {
-  program
-    .command('beat')
+  withTlsOptions(program.command('beat'))
     .description(
       'Run the beat (periodic tasks) from a schedule file; start several for failover: one leads.',
     )
@@ -44,8 +44,10 @@ async function runBeatCommand(flags: BeatCommandOptions): Promise<void> {
   let entries: ReturnType<typeof parseScheduleFile>;
   try {
     const url = flags.broker ?? process.env['RABBITMQ_URL'];
+    const tls = tlsFromFlags(flags, url ?? '');
     options = resolveOptions({
       ...(url !== undefined && url !== '' ? { url } : {}),
+      ...(tls !== undefined ? { tls } : {}),
       ...(flags.prefix !== undefined ? { beat: { prefix: flags.prefix } } : {}),
     });
     entries = parseScheduleFile(await readFile(flags.schedule, 'utf8'), flags.schedule);

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors/error-text.js';
-import { CliError } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 
 /**
  * Wraps a command's action: an error becomes one line on stderr that names the command and says what

@@ -1,19 +1,20 @@
 import type { Command } from 'commander';
+import { withTlsOptions, type TlsFlags } from './cli-tls.js';
 
 /** The options every operations command takes. */
-export interface CommonOptions {
+export interface CommonOptions extends TlsFlags {
   readonly broker?: string;
   readonly json?: boolean;
 }
 
-/** Adds `--broker` and `--json` to a command. */
+/** Adds `--broker`, the TLS flags of amqps:// brokers and `--json` to a command. */
 export function withCommonOptions(command: Command): Command {
-  return command
-    .option(
+  return withTlsOptions(
+    command.option(
       '-b, --broker <url>',
       'broker URL (default: $RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672)',
-    )
-    .option('--json', 'print JSON, one document per line, for scripts');
+    ),
+  ).option('--json', 'print JSON, one document per line, for scripts');
 }
 
 /** `--timeout <seconds>` as milliseconds. */

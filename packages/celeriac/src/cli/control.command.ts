@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { callWorkers } from '../control/control-caller.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, CliError, withBroker } from './cli-broker.js';
+import { brokerTarget, withBroker } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 import { nodeList, timeoutMs, withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 import { printReplies } from './node-replies.js';
@@ -67,7 +68,7 @@ export function registerControlCommand(program: Command): void {
         }
         const timeout = timeoutMs(options.timeout, 1);
         const out = createOutput({ json: options.json });
-        const replies = await withBroker(brokerUrl(options.broker), (connection) =>
+        const replies = await withBroker(brokerTarget(options), (connection) =>
           callWorkers(connection, what, controlArguments(what, names, args, options), {
             destination: options.destination,
             timeoutMs: timeout,

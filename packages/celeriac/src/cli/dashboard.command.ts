@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { redactUrl } from '../errors/redact-url.js';
 import { serveDashboard } from '../dashboard/serve-dashboard.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, connectBroker } from './cli-broker.js';
+import { brokerTarget, connectBroker } from './cli-broker.js';
+import { withTlsOptions, type TlsFlags } from './cli-tls.js';
 
-interface DashboardOptions {
+interface DashboardOptions extends TlsFlags {
   readonly broker?: string;
   readonly port?: string;
   readonly allowActions?: boolean;
@@ -22,15 +23,17 @@ Task lists need workers started with -E (task events on).`;
 
 /** `celeriac dashboard`: the dashboard on its own, without an app (see `serveDashboard`). */
 export function registerDashboardCommand(program: Command): void {
-  program
-    .command('dashboard')
-    .description('serve the web dashboard on 127.0.0.1 (Ctrl-C to stop)')
-    .option(
-      '-b, --broker <url>',
-      'broker URL (default: $RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672)',
-    )
-    .option('-p, --port <port>', 'port on 127.0.0.1', '5555')
-    .option('--allow-actions', 'allow revoke, rate limits, replay and purge from the page')
+  withTlsOptions(
+    program
+      .command('dashboard')
+      .description('serve the web dashboard on 127.0.0.1 (Ctrl-C to stop)')
+      .option(
+        '-b, --broker <url>',
+        'broker URL (default: $RABBITMQ_URL, else amqp://guest:guest@127.0.0.1:5672)',
+      )
+      .option('-p, --port <port>', 'port on 127.0.0.1', '5555')
+      .option('--allow-actions', 'allow revoke, rate limits, replay and purge from the page'),
+  )
     .addHelpText('after', EXAMPLES)
     .action(
       cliAction('dashboard', async (options: DashboardOptions) => {
@@ -38,16 +41,16 @@ export function registerDashboardCommand(program: Command): void {
         if (!Number.isInteger(port) || port < 0 || port > 65_535) {
           throw new Error(`--port must be a port number, got ${JSON.stringify(options.port)}`);
         }
-        const url = brokerUrl(options.broker);
+        const target = brokerTarget(options);
         // Fail fast with a clear message when the broker is down, before the reconnecting runtime waits.
-        await (await connectBroker(url)).close();
+        await (await connectBroker(target)).close();
         const served = await serveDashboard({
-          url,
+          ...target,
           port,
           allowActions: options.allowActions === true,
         });
         process.stdout.write(
-          `celeriac dashboard: ${served.url} (broker ${redactUrl(url)}, ` +
+          `celeriac dashboard: ${served.url} (broker ${redactUrl(target.url)}, ` +
             `${options.allowActions === true ? 'actions allowed' : 'read-only'}); Ctrl-C to stop\n`,
         );
         await new Promise<void>((resolve) => {

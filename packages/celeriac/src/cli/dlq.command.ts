@@ -3,7 +3,7 @@ import { DeadLetters } from '../client/dead-letters.service.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, connectBroker } from './cli-broker.js';
+import { brokerTarget, connectBroker } from './cli-broker.js';
 import { withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 
@@ -43,10 +43,10 @@ export function registerDlqCommand(program: Command): void {
         if (action === 'purge' && options.force !== true) {
           throw new Error(`this deletes every dead letter of ${queue}; add --force to do it`);
         }
-        const url = brokerUrl(options.broker);
+        const target = brokerTarget(options);
         // Fail fast with a clear message when the broker is down, before the reconnecting runtime waits.
-        await (await connectBroker(url)).close();
-        const resolved = resolveOptions({ url, connectTimeoutMs: 5_000 });
+        await (await connectBroker(target)).close();
+        const resolved = resolveOptions({ ...target, connectTimeoutMs: 5_000 });
         const runtime = new TaskQueueRuntime(resolved);
         const letters = new DeadLetters(runtime, resolved);
         const out = createOutput({ json: options.json });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { CeleryEvent } from '../events/celery-event.js';
 import { receiveEvents } from '../events/event-receiver.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, connectBroker } from './cli-broker.js';
+import { brokerTarget, connectBroker } from './cli-broker.js';
 import { withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput, type Output } from './cli-output.js';
 
@@ -34,7 +34,7 @@ export function registerEventsCommand(program: Command): void {
     .action(
       cliAction('events', async (options: EventsOptions) => {
         const out = createOutput({ json: options.json });
-        const connection = await connectBroker(brokerUrl(options.broker));
+        const connection = await connectBroker(brokerTarget(options));
         const routingKey = options.tasks ? 'task.#' : options.workers ? 'worker.#' : '#';
         const subscription = await receiveEvents(
           connection,

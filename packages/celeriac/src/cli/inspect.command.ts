@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { callWorkers } from '../control/control-caller.js';
 import { INSPECT_COMMANDS, type RequestInfo } from '../control/reply-types.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, CliError, withBroker } from './cli-broker.js';
+import { brokerTarget, withBroker } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 import { nodeList, timeoutMs, withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 import { printReplies, renderAnswer } from './node-replies.js';
@@ -52,7 +53,7 @@ export function registerInspectCommand(program: Command): void {
         }
         const timeout = timeoutMs(options.timeout, 1);
         const out = createOutput({ json: options.json });
-        const replies = await withBroker(brokerUrl(options.broker), (connection) =>
+        const replies = await withBroker(brokerTarget(options), (connection) =>
           callWorkers(connection, what, what === 'query_task' ? { ids } : {}, {
             destination: options.destination,
             timeoutMs: timeout,

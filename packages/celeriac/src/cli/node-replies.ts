@@ -1,5 +1,5 @@
 import type { NodeReply } from '../control/control-caller.js';
-import { CliError } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 import type { Output } from './cli-output.js';
 
 /**

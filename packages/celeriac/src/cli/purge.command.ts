@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, CliError, withBroker } from './cli-broker.js';
+import { brokerTarget, withBroker } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 import { withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 
@@ -26,7 +27,7 @@ export function registerPurgeCommand(program: Command): void {
           );
         }
         const out = createOutput({ json: options.json });
-        const purged = await withBroker(brokerUrl(options.broker), async (connection) => {
+        const purged = await withBroker(brokerTarget(options), async (connection) => {
           const counts: Record<string, number> = {};
           for (const queue of queues) {
             const channel = await connection.createChannel();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { callWorkers } from '../control/control-caller.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, withBroker } from './cli-broker.js';
+import { brokerTarget, withBroker } from './cli-broker.js';
 import { timeoutMs, withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 
@@ -27,7 +27,7 @@ export function registerResultCommand(program: Command): void {
       cliAction('result', async (id: string, options: CommonOptions & { timeout?: string }) => {
         const timeout = timeoutMs(options.timeout, 1);
         const out = createOutput({ json: options.json });
-        const [held, revoked] = await withBroker(brokerUrl(options.broker), (connection) =>
+        const [held, revoked] = await withBroker(brokerTarget(options), (connection) =>
           Promise.all([
             callWorkers(connection, 'query_task', { ids: [id] }, { timeoutMs: timeout }),
             callWorkers(connection, 'revoked', {}, { timeoutMs: timeout }),

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { callWorkers } from '../control/control-caller.js';
 import { cliAction } from './cli-action.js';
-import { brokerUrl, CliError, withBroker } from './cli-broker.js';
+import { brokerTarget, withBroker } from './cli-broker.js';
+import { CliError } from './cli-errors.js';
 import { timeoutMs, withCommonOptions, type CommonOptions } from './cli-options.js';
 import { createOutput } from './cli-output.js';
 
@@ -21,7 +22,7 @@ export function registerStatusCommand(program: Command): void {
       cliAction('status', async (options: CommonOptions & { timeout?: string }) => {
         const timeout = timeoutMs(options.timeout, 1);
         const out = createOutput({ json: options.json });
-        const replies = await withBroker(brokerUrl(options.broker), (connection) =>
+        const replies = await withBroker(brokerTarget(options), (connection) =>
           callWorkers(connection, 'ping', {}, { timeoutMs: timeout }),
         );
         if (replies.length === 0) {

@@ -14,6 +14,7 @@ import { WorkerInspector } from '../client/worker-inspector.service.js';
 import { IllegalStateError } from '../errors/illegal-state.error.js';
 import { resolveOptions } from '../options/resolve-options.js';
 import { RESOLVED_OPTIONS } from '../options/task-queue.constants.js';
+import type { TlsOptions } from '../options/tls-options.js';
 import { TaskQueueRuntime } from '../runtime/task-queue.runtime.js';
 import { isLocalRequest } from './dashboard-access.js';
 import { accessRequestOf } from './dashboard-request.js';
@@ -23,6 +24,8 @@ import { TaskDashboardModule } from './task-dashboard.module.js';
 export interface ServeDashboardOptions {
   /** The broker, as `TaskQueueModule`'s `url`. */
   readonly url: string;
+  /** TLS of an `amqps://` `url`, as `TaskQueueModule`'s `tls`. */
+  readonly tls?: TlsOptions;
   /** @defaultValue `5555` (Flower's port) */
   readonly port?: number;
   /**
@@ -55,7 +58,11 @@ class ThisMachineOnly implements CanActivate {
  */
 export async function serveDashboard(options: ServeDashboardOptions): Promise<ServedDashboard> {
   const adapter = await expressAdapter();
-  const resolved = resolveOptions({ url: options.url, connectTimeoutMs: 5_000 });
+  const resolved = resolveOptions({
+    url: options.url,
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    connectTimeoutMs: 5_000,
+  });
   const runtime = new TaskQueueRuntime(resolved);
   const providers: Provider[] = [
     { provide: RESOLVED_OPTIONS, useValue: resolved },

@@ -1,20 +1,11 @@
-import { Logger } from '@nestjs/common';
-import type { ConfirmChannel } from 'amqplib';
 import type { BrokerConnection } from './broker-connection.js';
 import type { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
-import {
-  admissionRefusal,
-  batchRefusal,
-  closedError,
-  failureKind,
-  publishTimeout,
-} from './publish-failures.js';
-import { confirmFailure, confirmOutcome } from './confirm-outcome.js';
+import { admissionRefusal, batchRefusal, closedError, publishTimeout } from './publish-failures.js';
 import { ExchangeChecks } from './exchange-checks.js';
 import { PublisherTopology } from './publisher-topology.js';
 import { PublishingChannel } from './publishing-channel.js';
-import { ReturnedMessages } from './returned-messages.js';
+import { PublishSettlement } from './publish-settlement.js';
 import type {
   PublishObserver,
   PublisherHealth,
@@ -39,49 +30,41 @@ import type {
  * amqp-connection-manager owns the channel's life (setup, reconnect); the publishes themselves go straight
  * to the amqplib channel with a confirm callback, because the wrapper's per-message promise, timer and
  * queue cost more than the rest of a publish. Publishes written in the same turn of the event loop leave
- * in one socket write (`WriteCoalescer`).
+ * in one socket write (`WriteCoalescer`). How each written publish ends, from its confirm and returns, is
+ * `PublishSettlement`'s job.
  */
 export class Publisher {
-  private readonly logger = new Logger(Publisher.name);
   private readonly channel: PublishingChannel;
-  private readonly returned = new ReturnedMessages();
   private readonly topology: PublisherTopology;
   private readonly exchanges: ExchangeChecks;
   private readonly pendingPublishes = new PendingPublishes<PublishRequest>((publish) => {
-    this.fail(publish, this.timeoutError(publish.request, publish.written));
+    this.settlement.fail(publish, this.timeoutError(publish.request, publish.written));
   });
+  private readonly settlement: PublishSettlement;
   private readonly stopListening: () => void;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private republished = 0;
-  private observer: PublishObserver | null = null;
-  /** Publishes interrupted by the current channel close, for one summary log line. */
-  private interrupted = 0;
 
   constructor(
     private readonly connection: BrokerConnection,
     private readonly limits: PublisherLimits,
   ) {
+    this.settlement = new PublishSettlement(this.pendingPublishes, limits.publishTimeoutMs, {
+      isClosed: () => this.closed,
+      lastChannelError: () => this.channel.lastError,
+    });
     this.channel = new PublishingChannel(
       connection,
       {
         connected: () => {
-          if (this.interrupted > 0) {
-            this.logger.warn(
-              `Publishing ${this.interrupted} message(s) again with the same ids: their channel closed ` +
-                'before the broker confirmed them (a worker may see such a task twice, never zero times)',
-            );
-            this.interrupted = 0;
-          }
-          // Returns are read by the confirms of their own channel, which all came before it closed.
-          this.returned.clear();
+          this.settlement.channelOpened();
           this.changed();
         },
         changed: () => {
           this.changed();
         },
         returned: (msg) => {
-          this.returned.record(msg);
+          this.settlement.recordReturn(msg);
         },
       },
       (channel) => this.topology.replay(channel),
@@ -112,7 +95,7 @@ export class Publisher {
 
   /** Tells `observer` how each publish ends from now on (the metrics); null stops it. */
   observe(observer: PublishObserver | null): void {
-    this.observer = observer;
+    this.settlement.observe(observer);
   }
 
   /** Marks exchanges this process declared itself, so `publish` need not check them. */
@@ -138,7 +121,7 @@ export class Publisher {
       this.connection,
     );
     if (refusal) {
-      this.observer?.failed(failureKind(refusal));
+      this.settlement.refused(refusal);
       return Promise.reject(refusal);
     }
     const deadline = Date.now() + this.limits.publishTimeoutMs;
@@ -184,7 +167,7 @@ export class Publisher {
       next;
       next = this.pendingPublishes.nextWaiting()
     ) {
-      this.fail(next, closedError(next.request));
+      this.settlement.fail(next, closedError(next.request));
     }
     await this.pendingPublishes.whenEmpty();
     this.pendingPublishes.dispose();
@@ -203,7 +186,7 @@ export class Publisher {
       pending: this.pendingPublishes.size,
       maxPending: this.limits.maxPendingPublishes,
       channelOpen: this.channel.isOpen,
-      republished: this.republished,
+      republished: this.settlement.republished,
     };
   }
 
@@ -254,7 +237,7 @@ export class Publisher {
         ? message.properties
         : { ...message.properties, mandatory },
       (err: unknown) => {
-        this.confirmed(publish, channel, err);
+        this.settlement.confirmed(publish, channel, err);
       },
     );
     if (!written) return false;
@@ -276,68 +259,6 @@ export class Publisher {
         return;
       }
     }
-  }
-
-  /** amqplib's confirm callback: `null` for an ack, an Error for a nack or a channel that closed. */
-  private confirmed(
-    publish: PendingPublish<PublishRequest>,
-    channel: ConfirmChannel,
-    err: unknown,
-  ): void {
-    // A confirm for an earlier write of a publish since written again on a newer channel is stale.
-    if (publish.channel !== channel) return;
-    const { request } = publish;
-    if (publish.settled) {
-      // Timed out before its confirm: drop its return too, or a routed copy sent again with the same id
-      // would read it and reject as unroutable.
-      this.returned.take(publish.exchange, publish.routingKey, request.message.properties);
-      return;
-    }
-    const returnReason = this.returned.take(
-      publish.exchange,
-      publish.routingKey,
-      request.message.properties,
-    );
-    // The common case, an ack of a message nobody returned, settles without building the facts object:
-    // this runs once per publish.
-    if ((err === null || err === undefined) && returnReason === undefined) {
-      this.succeed(publish);
-      return;
-    }
-    const outcome = confirmOutcome({
-      err,
-      returnReason,
-      lastChannelError: this.channel.lastError,
-      contentLength: request.message.content.length,
-    });
-    if (outcome.kind === 'interrupted') {
-      // The message may or may not have reached the broker: write it again on the next channel.
-      if (this.closed) {
-        this.fail(publish, closedError(request));
-        return;
-      }
-      this.republished++;
-      this.interrupted++;
-      publish.channel = undefined;
-      this.pendingPublishes.wait(publish);
-      return;
-    }
-    const failure = confirmFailure(outcome, request, publish, err);
-    if (failure) this.fail(publish, failure);
-    else this.succeed(publish);
-  }
-
-  private succeed(publish: PendingPublish<PublishRequest>): void {
-    if (!this.pendingPublishes.settle(publish)) return;
-    // The start is the deadline less the timeout: no clock read is stored per publish for this.
-    this.observer?.confirmed((Date.now() - publish.deadline + this.limits.publishTimeoutMs) / 1000);
-    publish.resolve();
-  }
-
-  private fail(publish: PendingPublish<PublishRequest>, err: Error): void {
-    if (!this.pendingPublishes.settle(publish)) return;
-    this.observer?.failed(failureKind(err));
-    publish.reject(err);
   }
 
   private timeoutError(request: PublishRequest, written: boolean): PublishTimeoutError {

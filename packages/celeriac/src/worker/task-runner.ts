@@ -78,6 +78,7 @@ export class TaskRunner {
   private readonly failures: FailureHandler;
   private readonly successes: SuccessHandler;
   private readonly revoked: RevokedTasks;
+
   constructor(
     private readonly publisher: Publisher,
     private readonly tasks: TaskPublisher,
