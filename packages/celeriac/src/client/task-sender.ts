@@ -39,6 +39,9 @@ export class TaskSender {
     private readonly origin: string,
   ) {
     this.publishTimeoutMs = options.publishTimeoutMs;
+    // Creating the runtime's publisher opens the publish connection, in the background: every app with
+    // TaskQueueModule connects as it starts, so readiness (`TaskQueueRuntime.health()`) finds an
+    // unreachable broker before anything is sent (health-http.int-spec.ts holds it to that).
     this.publisher = new TaskPublisher(options, runtime.publisher);
     // Celery's task_send_sent_event: off by default, so a client pays nothing for it unless asked.
     this.sentEvents = options.events.taskSent

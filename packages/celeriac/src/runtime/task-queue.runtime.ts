@@ -20,7 +20,10 @@ import type { PublishObserver } from '../transport/publish-request.js';
  * `problems` says in words what is wrong.
  */
 export interface TaskQueueHealth {
-  /** True when nothing in `problems`: connections up, not blocked, and (in a worker) every queue consumed. */
+  /**
+   * True when nothing in `problems`: connections up, not blocked, and (in a worker) every queue consumed.
+   * False until the first connect has succeeded.
+   */
   readonly ok: boolean;
   readonly problems: readonly string[];
   /**
@@ -28,7 +31,10 @@ export interface TaskQueueHealth {
    * `worker.deadLetters.warnDepth`.
    */
   readonly warnings: readonly string[];
-  /** Each connection this process opened; null for one it never needed. */
+  /**
+   * Each connection this process opened; null for one it never needed. The publish connection opens as
+   * the app starts (creating `TaskClient` creates the publisher), so it is there before anything is sent.
+   */
   readonly connections: {
     readonly publish: ConnectionHealth | null;
     readonly consume: ConnectionHealth | null;
@@ -158,7 +164,12 @@ export class TaskQueueRuntime implements OnApplicationShutdown {
     for (const role of ['publish', 'consume'] as const) {
       const c = connections[role];
       if (!c) continue;
-      if (!c.connected) {
+      if (!c.connected && c.connects === 0 && c.lastError === null) {
+        // Opened and still on its first attempt (a broker slow to answer): not ready, and not an outage.
+        problems.push(
+          `the ${role} connection has not connected yet (connecting since ${c.since.toISOString()})`,
+        );
+      } else if (!c.connected) {
         problems.push(
           `the ${role} connection is down${c.lastError ? ` (${c.lastError})` : ''}, since ${c.since.toISOString()}`,
         );
