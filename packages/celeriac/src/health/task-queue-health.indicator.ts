@@ -37,7 +37,9 @@ export interface LivenessOptions {
  *
  * - **Readiness** (`isReady`): connected, not blocked by a broker alarm, the publish backlog not full,
  *   and in a worker, running and consuming every configured queue. It fails during a broker outage and
- *   while the worker drains; Kubernetes then only stops routing traffic, it restarts nothing.
+ *   while the worker drains; Kubernetes then only stops routing traffic, it restarts nothing. It holds
+ *   from the start: the publish connection opens as the app starts, so readiness is down until it has
+ *   connected, with nothing sent yet.
  * - **Liveness** (`isLive`): fails only when a restart would help: the connection is up and not blocked,
  *   yet a queue has had no consumer for `stuckAfterMs`. A broker outage does not fail it, since
  *   restarting every pod cannot bring the broker back and Celeriac reconnects by itself.
