@@ -87,6 +87,13 @@ export function messageBody(shape: MessageShape, sentAt: number): Buffer {
   );
 }
 
+/** Celeriac's properties without its `timestamp_in_ms` stamp: the broker cost ladder's step before it. */
+export function unstampedCeleryOptions(sentAt: number): Options.Publish {
+  const options = celeryProperties(sentAt);
+  const { timestamp_in_ms: _stamp, ...headers } = options.headers as Record<string, unknown>;
+  return { ...options, headers };
+}
+
 export function messageOptions(shape: MessageShape, sentAt: number): Options.Publish {
   if (shape === 'celery') return celeryProperties(sentAt);
   return shape === 'min' ? MIN_OPTIONS : BARE_OPTIONS;

@@ -1,6 +1,6 @@
 import amqplib, { type Options } from 'amqplib';
 import type { BrokerAdmin } from '../broker-admin.js';
-import { messageBody, messageOptions } from '../messages.js';
+import { messageBody, messageOptions, unstampedCeleryOptions } from '../messages.js';
 import { median, round } from '../stats.js';
 import type { PeersConfig } from './config.js';
 import type { Measure } from './rate-phases.js';
@@ -46,8 +46,13 @@ export const LADDER: readonly LadderRung[] = [
   },
   {
     id: 'headers',
-    label:
-      "+ header table (`task`, `id`, `ignore_result`, `timestamp_in_ms`), correlation id, priority: Celeriac's message (`raw`)",
+    label: "+ Celery's header table (`task`, `id`, `ignore_result`), correlation id, priority",
+    body: (t) => messageBody('celery', t),
+    options: (t) => unstampedCeleryOptions(t),
+  },
+  {
+    id: 'stamp',
+    label: "+ `timestamp_in_ms` (the worker's wait metric): Celeriac's message (`raw`)",
     body: (t) => messageBody('celery', t),
     options: (t) => messageOptions('celery', t),
   },
