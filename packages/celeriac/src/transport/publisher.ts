@@ -29,6 +29,8 @@ import type {
  * - a returned (unroutable) message rejects with `UnroutableError`;
  * - a publish whose channel or connection closed before the confirm is published again with the same
  *   content (so the same task id: at worst a duplicate, never a loss; reliability.md §2.3);
+ * - a nacked publish is published once more on a new channel (the channel is replaced, at most every
+ *   few seconds), and a second nack rejects it with `PublishError`;
  * - while the broker is unreachable or blocks publishing (a resource alarm), a publish waits in memory,
  *   not on the socket, for at most `publishTimeoutMs`, then rejects with `PublishTimeoutError` saying
  *   which, and whether the message may still arrive;
@@ -218,6 +220,7 @@ export class Publisher {
         channel: undefined,
         written: false,
         settled: false,
+        nacks: 0,
         exchange: request.exchange,
         routingKey: request.routingKey,
       });
@@ -320,6 +323,16 @@ export class Publisher {
       this.interrupted++;
       publish.channel = undefined;
       this.pendingPublishes.wait(publish);
+      return;
+    }
+    if (outcome.kind === 'nacked' && publish.nacks === 0 && !this.closed) {
+      // RabbitMQ 3.10 can leave a channel nacking every publish to a quorum queue after the queue's
+      // leader node died, for as long as the channel lives: write it once more, on a new channel.
+      publish.nacks++;
+      publish.channel = undefined;
+      this.pendingPublishes.wait(publish);
+      // Replaced recently already: written again on this channel now, not when the next one opens.
+      if (!this.channel.renew(channel)) this.flushWaiting();
       return;
     }
     const failure = confirmFailure(outcome, request, publish, err);
