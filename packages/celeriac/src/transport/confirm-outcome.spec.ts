@@ -16,7 +16,7 @@ function facts(overrides: Partial<ConfirmFacts>): ConfirmFacts {
 }
 
 describe('confirmOutcome', () => {
-  it('a nack is nacked (written once more on a new channel), not a refusal', () => {
+  it('a nack is nacked (written again until its deadline), not a refusal', () => {
     expect(confirmOutcome(facts({ err: new Error('message nacked') }))).toEqual({ kind: 'nacked' });
   });
 
@@ -67,7 +67,7 @@ describe('confirmOutcome', () => {
     });
   });
 
-  it('a second nack fails the publish, worded so the caller knows to send it again with the same id', () => {
+  it('a nack after the publisher closed fails the publish, worded so the caller knows to send it again with the same id', () => {
     const err = new Error('message nacked');
     const failure = confirmFailure(
       { kind: 'nacked' },

@@ -13,8 +13,8 @@ export type ConfirmOutcome =
   /** Its channel closed before the confirm: it may or may not have arrived, so write it again. */
   | { readonly kind: 'interrupted' }
   /**
-   * Nacked by the broker: the queue did not take it. Written again once, on a new channel, since RabbitMQ
-   * 3.10 can leave a channel nacking every publish to a quorum queue after its leader's node died.
+   * Nacked by the broker: the queue did not take it. Written again until its deadline, since RabbitMQ
+   * 3.10 can nack every publish to a quorum queue for a while after its leader's node died.
    */
   | { readonly kind: 'nacked' };
 

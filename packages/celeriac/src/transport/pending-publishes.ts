@@ -15,7 +15,7 @@ export interface PendingPublish<Request> {
   exchange: string;
   routingKey: string;
   settled: boolean;
-  /** Times the broker nacked it: a nacked publish is written once more, on a new channel. */
+  /** Times the broker nacked it (it is written again until its deadline, with a growing pause). */
   nacks: number;
 }
 

@@ -23,14 +23,18 @@ import type {
   TopologySetup,
 } from './publish-request.js';
 
+/** First pause before a nacked publish is written again on the same channel; doubled up to the max. */
+const NACK_RETRY_MS = 100;
+const NACK_RETRY_MAX_MS = 1_000;
+
 /**
  * Publishes on one long-lived confirm channel (shared by every caller of the process) and resolves
  * only when the broker has confirmed the message. "Never lies":
  * - a returned (unroutable) message rejects with `UnroutableError`;
  * - a publish whose channel or connection closed before the confirm is published again with the same
  *   content (so the same task id: at worst a duplicate, never a loss; reliability.md §2.3);
- * - a nacked publish is published once more on a new channel (the channel is replaced, at most every
- *   few seconds), and a second nack rejects it with `PublishError`;
+ * - a nacked publish is published again until its deadline, on a new channel (replaced at most every
+ *   few seconds) or after a backoff (see `retryNacked`);
  * - while the broker is unreachable or blocks publishing (a resource alarm), a publish waits in memory,
  *   not on the socket, for at most `publishTimeoutMs`, then rejects with `PublishTimeoutError` saying
  *   which, and whether the message may still arrive;
@@ -325,19 +329,37 @@ export class Publisher {
       this.pendingPublishes.wait(publish);
       return;
     }
-    if (outcome.kind === 'nacked' && publish.nacks === 0 && !this.closed) {
-      // RabbitMQ 3.10 can leave a channel nacking every publish to a quorum queue after the queue's
-      // leader node died, for as long as the channel lives: write it once more, on a new channel.
-      publish.nacks++;
-      publish.channel = undefined;
-      this.pendingPublishes.wait(publish);
-      // Replaced recently already: written again on this channel now, not when the next one opens.
-      if (!this.channel.renew(channel)) this.flushWaiting();
+    if (outcome.kind === 'nacked' && !this.closed) {
+      this.retryNacked(publish, channel);
       return;
     }
     const failure = confirmFailure(outcome, request, publish, err);
     if (failure) this.fail(publish, failure);
     else this.succeed(publish);
+  }
+
+  /**
+   * A nack: the queue did not take the message. RabbitMQ 3.10 can nack every publish to a quorum queue
+   * for a while after the queue's leader node died, on the channel that met it for as long as the
+   * channel lives and on new channels for seconds, so the message is written again until its deadline:
+   * on a new channel (replaced at most every few seconds), else after a backoff. A queue that refuses
+   * publishes on purpose (full, `x-overflow: reject-publish`) makes the publish wait for room the same
+   * way, like a resource alarm does, and time out with `PublishTimeoutError`.
+   */
+  private retryNacked(publish: PendingPublish<PublishRequest>, channel: ConfirmChannel): void {
+    publish.nacks++;
+    publish.channel = undefined;
+    if (this.channel.renew(channel)) {
+      this.pendingPublishes.wait(publish);
+      return;
+    }
+    const delay = Math.min(NACK_RETRY_MAX_MS, NACK_RETRY_MS * 2 ** (publish.nacks - 1));
+    const timer = setTimeout(() => {
+      if (publish.settled || this.closed) return; // its deadline fails it
+      this.pendingPublishes.wait(publish);
+      this.flushWaiting();
+    }, delay);
+    timer.unref();
   }
 
   private succeed(publish: PendingPublish<PublishRequest>): void {

@@ -7,7 +7,7 @@ import type { TopologySetup } from './publish-request.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
 /** Shortest time between two channel replacements after nacks. */
-export const RENEW_INTERVAL_MS = 5_000;
+export const RENEW_INTERVAL_MS = 2_000;
 
 /** What the publisher hears from its channel. */
 export interface PublishingChannelEvents {
