@@ -234,6 +234,7 @@ describe('a 3-node cluster loses a leader node under load', () => {
     expect(v.lost).toEqual([]);
     expect(v.duplicates.length - v.explained.length).toBe(0);
     expect(v.unconfirmedArrivals).toEqual([]);
+    expect(run.ledger.count('send-failed')).toBe(0);
     for (const id of revoked) expect(run.ledger.ids('started').has(id)).toBe(false);
     expect(revoked.filter((id) => !run.ledger.ids('dead').has(id))).toEqual([]);
   });
