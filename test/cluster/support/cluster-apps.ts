@@ -12,23 +12,27 @@ import type { Ledger } from '../../faults/support/ledger.js';
 export interface ClusterApps {
   readonly queue: string;
   readonly delayPrefix: string;
+  readonly revocationStream: string;
   readonly worker: TestWorker;
   readonly producer: TestClient;
   close(): Promise<void>;
 }
 
+/** `overrides` replace the defaults below, for both processes (a delay mode, say). */
 export async function startClusterApps(
   urls: readonly string[],
   ledger: Ledger,
+  overrides: Partial<TaskQueueOptions> = {},
 ): Promise<ClusterApps> {
   const tag = randomUUID().slice(0, 8);
   const queue = `cluster.tasks.${tag}`;
   const delayPrefix = `cluster.delay.${tag}`;
+  const revocationStream = `cluster.revoked.${tag}`;
   const options: TaskQueueOptions = {
     url: urls,
     defaultQueue: queue,
     delayPrefix,
-    revocation: { stream: `cluster.revoked.${tag}` },
+    revocation: { stream: revocationStream },
     reconnectDelayMs: 250,
     connectTimeoutMs: 2_000,
     publishTimeoutMs: 60_000,
@@ -40,6 +44,7 @@ export async function startClusterApps(
         arguments: { 'x-quorum-initial-group-size': 3, 'x-delivery-limit': 10 },
       },
     ],
+    ...overrides,
   };
   const worker = await startWorker({ ...options, worker: { concurrency: 20 } }, [
     FaultTasks,
@@ -52,6 +57,7 @@ export async function startClusterApps(
   return {
     queue,
     delayPrefix,
+    revocationStream,
     worker,
     producer,
     close: async () => {

@@ -53,16 +53,23 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-let nextPort = 56_720 + Math.floor(Math.random() * 400);
+/**
+ * The nodes' port range: 56720–57999, or the 1,000 ports from `CELERIAC_CLUSTER_PORT_BASE` on, so that two
+ * test runs on one machine (each picks the ports it finds free, then boots a node that binds them a
+ * moment later) can be kept in ranges of their own.
+ */
+const PORT_BASE = Number(process.env['CELERIAC_CLUSTER_PORT_BASE'] ?? '') || 56_720;
+const PORT_LAST = process.env['CELERIAC_CLUSTER_PORT_BASE'] ? PORT_BASE + 999 : 57_999;
+let nextPort = PORT_BASE + Math.floor(Math.random() * 400);
 
-/** A free port in 56720–57999 no other node of this process was given. */
+/** A free port in the range above that no other node of this process was given. */
 export async function freePort(): Promise<number> {
   for (let tries = 0; tries < 1_000; tries++) {
     const port = nextPort;
-    nextPort = nextPort >= 57_999 ? 56_720 : nextPort + 1;
+    nextPort = nextPort >= PORT_LAST ? PORT_BASE : nextPort + 1;
     if (await portFree(port)) return port;
   }
-  throw new Error('No free port in 56720–57999');
+  throw new Error(`No free port in ${PORT_BASE}–${PORT_LAST}`);
 }
 
 /** Polls `probe` every 100 ms until it resolves truthy; fails naming `what` after `timeoutMs`. */

@@ -148,7 +148,8 @@ export interface TaskQueueOptions {
    * How tasks with a countdown or eta travel. `'cascade'`: through Celeriac's delay queues (a TTL cascade
    * that needs no broker plugin and survives broker and worker restarts), forwarded by the Celeriac
    * workers when due. `'direct'`: straight to their queue with the eta in the header, as Celery does, for
-   * queues that only Python workers consume (they hold ETA tasks themselves).
+   * queues that only Python workers consume (they hold ETA tasks themselves), and for RabbitMQ clusters
+   * (the cascade's dead-lettering strands delays when its leader node dies on RabbitMQ 3.10; docs/scaling.md).
    * @defaultValue `'cascade'`
    */
   delayedDelivery?: DelayedDelivery;

@@ -1,4 +1,5 @@
-import { confirmOutcome, type ConfirmFacts } from './confirm-outcome.js';
+import { PublishError } from '../errors/publish.error.js';
+import { confirmFailure, confirmOutcome, type ConfirmFacts } from './confirm-outcome.js';
 
 const SIZE_LIMIT = new Error(
   'Channel closed by server: 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - message size 2048 is larger than configured max size 1024"',
@@ -15,6 +16,10 @@ function facts(overrides: Partial<ConfirmFacts>): ConfirmFacts {
 }
 
 describe('confirmOutcome', () => {
+  it('a nack is nacked (written again until its deadline), not a refusal', () => {
+    expect(confirmOutcome(facts({ err: new Error('message nacked') }))).toEqual({ kind: 'nacked' });
+  });
+
   it('an ack (null or undefined) without a return is delivered', () => {
     expect(confirmOutcome(facts({ err: null }))).toEqual({ kind: 'delivered' });
     expect(confirmOutcome(facts({ err: undefined }))).toEqual({ kind: 'delivered' });
@@ -62,12 +67,18 @@ describe('confirmOutcome', () => {
     });
   });
 
-  it('a nack is refused, worded so the caller knows to send it again with the same id', () => {
-    expect(confirmOutcome(facts({ err: new Error('message nacked') }))).toEqual({
-      kind: 'refused',
-      reason:
-        'RabbitMQ nacked it (an internal error of the queue); send it again with the same taskId',
-    });
+  it('a nack after the publisher closed fails the publish, worded so the caller knows to send it again with the same id', () => {
+    const err = new Error('message nacked');
+    const failure = confirmFailure(
+      { kind: 'nacked' },
+      { mandatory: true, what: 'task t[1]' },
+      { exchange: '', routingKey: 'q' },
+      err,
+    );
+    expect(failure).toBeInstanceOf(PublishError);
+    expect(failure?.message).toContain(
+      'RabbitMQ nacked it (an internal error of the queue); send it again with the same taskId',
+    );
   });
 
   it('any other error refuses it with its own message', () => {

@@ -1,4 +1,4 @@
-import { brokerRefusal, describe, isChannelClosed } from './publish-failures.js';
+import { brokerRefusal, describe, isChannelClosed, isNack } from './publish-failures.js';
 import { PublishError } from '../errors/publish.error.js';
 import { UnroutableError } from '../errors/unroutable.error.js';
 import type { PublishRequest, PublishTarget } from './publish-request.js';
@@ -11,7 +11,12 @@ export type ConfirmOutcome =
   /** Refused for good (too large for the broker, or nacked): fails with this text. */
   | { readonly kind: 'refused'; readonly reason: string }
   /** Its channel closed before the confirm: it may or may not have arrived, so write it again. */
-  | { readonly kind: 'interrupted' };
+  | { readonly kind: 'interrupted' }
+  /**
+   * Nacked by the broker: the queue did not take it. Written again until its deadline, since RabbitMQ
+   * 3.10 can nack every publish to a quorum queue for a while after its leader's node died.
+   */
+  | { readonly kind: 'nacked' };
 
 /** The facts a confirm is judged on. */
 export interface ConfirmFacts {
@@ -38,6 +43,7 @@ export function confirmOutcome(facts: ConfirmFacts): ConfirmOutcome {
   const refusal = brokerRefusal(facts.lastChannelError, facts.contentLength);
   if (refusal !== undefined) return { kind: 'refused', reason: refusal };
   if (isChannelClosed(facts.err)) return { kind: 'interrupted' };
+  if (isNack(facts.err)) return { kind: 'nacked' };
   return { kind: 'refused', reason: describe(facts.err) };
 }
 
@@ -60,5 +66,7 @@ export function confirmFailure(
         : undefined;
     case 'refused':
       return new PublishError(request.what, outcome.reason, { cause: err });
+    case 'nacked':
+      return new PublishError(request.what, describe(err), { cause: err });
   }
 }

@@ -9,6 +9,7 @@ function pending(name: string, deadline: number, outcomes: string[]): PendingPub
     channel: undefined,
     written: false,
     settled: false,
+    nacks: 0,
     exchange: '',
     routingKey: name,
   };

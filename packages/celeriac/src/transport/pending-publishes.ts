@@ -15,6 +15,8 @@ export interface PendingPublish<Request> {
   exchange: string;
   routingKey: string;
   settled: boolean;
+  /** Times the broker nacked it (it is written again until its deadline, with a growing pause). */
+  nacks: number;
 }
 
 /** Settled entries the waiting queue may hold beyond twice the pending ones before it drops them. */

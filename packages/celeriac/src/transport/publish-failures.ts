@@ -49,9 +49,14 @@ export function isChannelClosed(err: unknown): boolean {
   return err instanceof Error && /channel closed|connection closed/i.test(err.message);
 }
 
+/** amqplib's confirm callback error for a `basic.nack`. */
+export function isNack(err: unknown): boolean {
+  return errorMessage(err) === 'message nacked';
+}
+
 export function describe(err: unknown): string {
   const message = errorMessage(err);
-  return message === 'message nacked'
+  return isNack(err)
     ? 'RabbitMQ nacked it (an internal error of the queue); send it again with the same taskId'
     : message;
 }

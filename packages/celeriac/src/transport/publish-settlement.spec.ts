@@ -30,6 +30,7 @@ describe('PublishSettlement', () => {
   let closed: boolean;
   let settlement: PublishSettlement;
   let outcomes: string[];
+  let nacked: string[];
   const observer: PublishObserver = {
     confirmed: () => outcomes.push('confirmed'),
     failed: (why) => outcomes.push(`failed:${why}`),
@@ -39,9 +40,11 @@ describe('PublishSettlement', () => {
     pending = new PendingPublishes<PublishRequest>(() => undefined);
     closed = false;
     outcomes = [];
+    nacked = [];
     settlement = new PublishSettlement(pending, 10_000, {
       isClosed: () => closed,
       lastChannelError: () => undefined,
+      nacked: (publish) => nacked.push(publish.request.what),
     });
     settlement.observe(observer);
   });
@@ -60,6 +63,7 @@ describe('PublishSettlement', () => {
       channel,
       written: true,
       settled: false,
+      nacks: 0,
       exchange: 'ex',
       routingKey: 'rk',
     };
@@ -107,5 +111,19 @@ describe('PublishSettlement', () => {
     expect(second.result.value).toMatch(/^IllegalStateError: /);
     expect(settlement.republished).toBe(1);
     expect(outcomes).toEqual(['failed:closed']);
+  });
+
+  it('hands a nack back to the publisher to write again; once closed, fails it instead', () => {
+    const first = written('f', channelA);
+    settlement.confirmed(first.publish, channelA, new Error('message nacked'));
+    expect(first.result.value).toBeUndefined();
+    expect(nacked).toEqual([first.publish.request.what]);
+
+    closed = true;
+    const second = written('g', channelA);
+    settlement.confirmed(second.publish, channelA, new Error('message nacked'));
+    expect(second.result.value).toMatch(/^PublishError: .*RabbitMQ nacked it/);
+    expect(nacked).toHaveLength(1);
+    expect(outcomes).toEqual(['failed:refused']);
   });
 });

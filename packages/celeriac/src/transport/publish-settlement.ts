@@ -12,12 +12,14 @@ export interface SettlementContext {
   isClosed(): boolean;
   /** The publishing channel's last error, which tells why a confirm never came. */
   lastChannelError(): Error | undefined;
+  /** The broker nacked `publish` on `channel`: the publisher writes it again until its deadline. */
+  nacked(publish: PendingPublish<PublishRequest>, channel: ConfirmChannel): void;
 }
 
 /**
  * How each publish of a `Publisher` ends: its confirm read with the `basic.return` of the same channel
- * (succeed, fail, or wait to be written again on the next channel), the publish settled exactly once, and
- * the observer (the metrics) told. Keeps the returns and the count of publishes sent again.
+ * (succeed, fail, wait to be written again on the next channel, or, nacked, go back to the publisher),
+ * the publish settled exactly once, and the observer (the metrics) told. Keeps the returns and the count of publishes sent again.
  */
 export class PublishSettlement {
   /** The publisher's context, so that its log lines keep the name they always had. */
@@ -105,6 +107,10 @@ export class PublishSettlement {
       this.interrupted++;
       publish.channel = undefined;
       this.pending.wait(publish);
+      return;
+    }
+    if (outcome.kind === 'nacked' && !this.context.isClosed()) {
+      this.context.nacked(publish, channel);
       return;
     }
     const failure = confirmFailure(outcome, request, publish, err);

@@ -1,3 +1,4 @@
+import type { ConfirmChannel } from 'amqplib';
 import type { BrokerConnection } from './broker-connection.js';
 import type { PublishTimeoutError } from '../errors/publish-timeout.error.js';
 import { PendingPublishes, type PendingPublish } from './pending-publishes.js';
@@ -14,12 +15,18 @@ import type {
   TopologySetup,
 } from './publish-request.js';
 
+/** First pause before a nacked publish is written again on the same channel; doubled up to the max. */
+const NACK_RETRY_MS = 100;
+const NACK_RETRY_MAX_MS = 1_000;
+
 /**
  * Publishes on one long-lived confirm channel (shared by every caller of the process) and resolves
  * only when the broker has confirmed the message. "Never lies":
  * - a returned (unroutable) message rejects with `UnroutableError`;
  * - a publish whose channel or connection closed before the confirm is published again with the same
  *   content (so the same task id: at worst a duplicate, never a loss; reliability.md §2.3);
+ * - a nacked publish is published again until its deadline, on a new channel (replaced at most every
+ *   few seconds) or after a backoff (see `retryNacked`);
  * - while the broker is unreachable or blocks publishing (a resource alarm), a publish waits in memory,
  *   not on the socket, for at most `publishTimeoutMs`, then rejects with `PublishTimeoutError` saying
  *   which, and whether the message may still arrive;
@@ -52,6 +59,9 @@ export class Publisher {
     this.settlement = new PublishSettlement(this.pendingPublishes, limits.publishTimeoutMs, {
       isClosed: () => this.closed,
       lastChannelError: () => this.channel.lastError,
+      nacked: (publish, channel) => {
+        this.retryNacked(publish, channel);
+      },
     });
     this.channel = new PublishingChannel(
       connection,
@@ -201,6 +211,7 @@ export class Publisher {
         channel: undefined,
         written: false,
         settled: false,
+        nacks: 0,
         exchange: request.exchange,
         routingKey: request.routingKey,
       });
@@ -259,6 +270,30 @@ export class Publisher {
         return;
       }
     }
+  }
+
+  /**
+   * A nack: the queue did not take the message. RabbitMQ 3.10 can nack every publish to a quorum queue
+   * for a while after the queue's leader node died, on the channel that met it for as long as the
+   * channel lives and on new channels for seconds, so the message is written again until its deadline:
+   * on a new channel (replaced at most every few seconds), else after a backoff. A queue that refuses
+   * publishes on purpose (full, `x-overflow: reject-publish`) makes the publish wait for room the same
+   * way, like a resource alarm does, and time out with `PublishTimeoutError`.
+   */
+  private retryNacked(publish: PendingPublish<PublishRequest>, channel: ConfirmChannel): void {
+    publish.nacks++;
+    publish.channel = undefined;
+    if (this.channel.renew(channel)) {
+      this.pendingPublishes.wait(publish);
+      return;
+    }
+    const delay = Math.min(NACK_RETRY_MAX_MS, NACK_RETRY_MS * 2 ** (publish.nacks - 1));
+    const timer = setTimeout(() => {
+      if (publish.settled || this.closed) return; // its deadline fails it
+      this.pendingPublishes.wait(publish);
+      this.flushWaiting();
+    }, delay);
+    timer.unref();
   }
 
   private timeoutError(request: PublishRequest, written: boolean): PublishTimeoutError {

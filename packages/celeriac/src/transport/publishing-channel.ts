@@ -6,6 +6,9 @@ import type { BrokerConnection } from './broker-connection.js';
 import type { TopologySetup } from './publish-request.js';
 import { WriteCoalescer } from './write-coalescer.js';
 
+/** Shortest time between two channel replacements after nacks. */
+export const RENEW_INTERVAL_MS = 2_000;
+
 /** What the publisher hears from its channel. */
 export interface PublishingChannelEvents {
   /** A channel was set up after a (re)connect. */
@@ -35,6 +38,8 @@ export class PublishingChannel {
   /** Why the broker last closed the channel (a channel error), read by the publishes it failed. */
   private channelError: Error | undefined;
   private stopped = false;
+  /** When `renew` last replaced the channel: it does so at most every `RENEW_INTERVAL_MS`. */
+  private renewedAt = 0;
   private readonly coalescer = new WriteCoalescer();
 
   /** @param setup run on every new raw channel, after the event wiring */
@@ -122,6 +127,26 @@ export class PublishingChannel {
     // amqplib buffers without bound; past its high-water mark the publisher holds further publishes in
     // its own (bounded) queue until the channel drains.
     if (!hasRoom) this.full = true;
+    return true;
+  }
+
+  /**
+   * Replaces `channel` (if it is still the current one) after the broker nacked a publish on it: RabbitMQ
+   * 3.10 can leave a channel nacking every publish to a quorum queue after the queue's leader node died,
+   * for the channel's whole life. Writes stop going to it at once; its close makes the publishes still
+   * waiting for a confirm on it be written again on the next channel. At most every
+   * `RENEW_INTERVAL_MS`, so a queue that refuses publishes on purpose (`x-overflow: reject-publish`)
+   * does not make the publisher reconnect on every nack. True when `channel` is (being) replaced.
+   */
+  renew(channel: ConfirmChannel): boolean {
+    if (this.stopped || this.raw !== channel || !this.open) return this.raw !== channel;
+    const now = Date.now();
+    if (now - this.renewedAt < RENEW_INTERVAL_MS) return false;
+    this.renewedAt = now;
+    this.logger.warn('RabbitMQ nacked a publish: replacing the publishing channel');
+    this.open = false;
+    this.coalescer.flush();
+    void channel.close().catch(() => undefined);
     return true;
   }
 
