@@ -134,6 +134,23 @@ describe('a 3-node pause_minority cluster has its leader node partitioned away u
       (n) => n === 0,
       60_000,
     ).catch(() => undefined); // the checker reports them as lost
+    // Where confirmed tasks that did not run are: still in the queue (not delivered), or gone.
+    const notDone = sent.filter((id) => !ledger.ids('done').has(id)).length;
+    const depth = notDone
+      ? await majority
+          .ctl(
+            ['list_queues', 'name', 'messages_ready', 'messages_unacknowledged', 'consumers'],
+            30_000,
+          )
+          .then(
+            (out) =>
+              out
+                .split('\n')
+                .filter((line) => line.startsWith(queue))
+                .join('; '),
+            (err: unknown) => String(err).split('\n').slice(0, 3).join(' '),
+          )
+      : '';
 
     const v = check('cluster: task queue leader partitioned', ledger, faults);
     const members = await c.quorumStatus(queue, '/', majority);
@@ -144,6 +161,9 @@ describe('a 3-node pause_minority cluster has its leader node partitioned away u
         `ms after the cut (${flowedDuringCut ? 'during the partition' : 'only after the heal'}); longest pause in confirms ${longestGap(ledger, 'sent', cutAt)} ms, in ` +
         `completions ${longestGap(ledger, 'done', cutAt)} ms; send failures ${ledger.count('send-failed')}` +
         failureSummary(ledger, cutAt) +
+        (depth
+          ? `\n  ${notDone} confirmed tasks not run; queue (ready, unacked, consumers): ${depth}`
+          : '') +
         `\n  ${members.trim().split('\n').join('\n  ')}`,
     );
     expect(v.lost).toEqual([]);
