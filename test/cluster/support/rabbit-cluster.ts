@@ -8,14 +8,19 @@ import { pollUntil, RabbitNode, type NodeSpec } from './rabbit-node.js';
 export class RabbitCluster {
   private constructor(readonly nodes: readonly RabbitNode[]) {}
 
-  static async start(size: number, spec: Omit<NodeSpec, 'name'> = {}): Promise<RabbitCluster> {
+  /** `perNode(i)` adds to node i's spec (1-based): its own network namespace and address, say. */
+  static async start(
+    size: number,
+    spec: Omit<NodeSpec, 'name'> = {},
+    perNode: (i: number) => Omit<NodeSpec, 'name'> = () => ({}),
+  ): Promise<RabbitCluster> {
     const run = randomUUID().slice(0, 6);
     // Erlang VMs are CPU-hungry at boot: start them one after the other on a small machine.
     const nodes: RabbitNode[] = [];
     const cluster = new RabbitCluster(nodes);
     try {
       for (let i = 1; i <= size; i++)
-        nodes.push(await RabbitNode.start({ ...spec, name: `c${i}` }, run));
+        nodes.push(await RabbitNode.start({ ...spec, ...perNode(i), name: `c${i}` }, run));
       const [seed, ...others] = nodes;
       for (const node of others) {
         await node.stopApp();

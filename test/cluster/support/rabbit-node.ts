@@ -104,6 +104,12 @@ export interface NodeSpec {
   readonly files?: Readonly<Record<string, string>>;
   /** Ports to reserve for `conf` (a TLS listener), by name; see `extraPorts`. */
   readonly extraPorts?: readonly string[];
+  /**
+   * A network namespace to run the node (and every CLI call to it) in, with `host` its address there:
+   * the node is then `celeriac-<name>-<run>@<host>` (Erlang long names) and listens on `host` only.
+   */
+  readonly netns?: string;
+  readonly host?: string;
 }
 
 /** Every node this process started and has not stopped: `stopAllNodes()` stops them on the way out. */
@@ -119,6 +125,9 @@ export class RabbitNode {
     readonly amqpPort: number,
     readonly distPort: number,
     readonly ports: Readonly<Record<string, number>>,
+    /** The address the node listens on and clients reach it at. */
+    readonly host = '127.0.0.1',
+    readonly netns?: string,
   ) {}
 
   /** Writes the node's files and starts it; resolves once it accepts AMQP connections. */
@@ -127,16 +136,19 @@ export class RabbitNode {
     const distPort = await freePort();
     const ports: Record<string, number> = {};
     for (const key of spec.extraPorts ?? []) ports[key] = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), `celeriac-${spec.name}-`));
+    // A namespaced node's directory is named after its namespace, so a stale-namespace sweep finds it.
+    const dir = mkdtempSync(join(tmpdir(), `${spec.netns ?? `celeriac-${spec.name}`}-`));
     const node = new RabbitNode(
-      `celeriac-${spec.name}-${run}@localhost`,
+      `celeriac-${spec.name}-${run}@${spec.host ?? 'localhost'}`,
       dir,
       amqpPort,
       distPort,
       ports,
+      spec.host,
+      spec.netns,
     );
     const conf = [
-      `listeners.tcp.default = 127.0.0.1:${amqpPort}`,
+      `listeners.tcp.default = ${node.host}:${amqpPort}`,
       // guest from 127.0.0.1 only would do, but the TLS node's clients come in as other users anyway.
       'loopback_users.guest = false',
       ...(spec.conf ?? []).map((line) => line.replaceAll('{dir}', dir)),
@@ -166,22 +178,38 @@ export class RabbitNode {
 
   /** amqp:// URL of this node (guest, or `user:password`), with `vhost`. */
   url(vhost = '/', credentials = 'guest:guest'): string {
-    return `amqp://${credentials}@127.0.0.1:${this.amqpPort}/${encodeURIComponent(vhost)}`;
+    return `amqp://${credentials}@${this.host}:${this.amqpPort}/${encodeURIComponent(vhost)}`;
   }
 
   /** `rabbitmqctl -q -n <this node> …`. */
   ctl(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-    return run('rabbitmqctl', ['-q', '-n', this.node, ...args], timeoutMs);
+    return this.cli('rabbitmqctl', args, timeoutMs);
   }
 
   /** `rabbitmq-queues -q -n <this node> …`. */
   queues(args: readonly string[], timeoutMs = 60_000): Promise<string> {
-    return run('rabbitmq-queues', ['-q', '-n', this.node, ...args], timeoutMs);
+    return this.cli('rabbitmq-queues', args, timeoutMs);
+  }
+
+  /** A CLI tool against this node; inside its namespace, so it reaches the node even when cut off. */
+  private cli(tool: string, args: readonly string[], timeoutMs: number): Promise<string> {
+    const names = this.netns ? ['--longnames'] : [];
+    const command = [tool, '-q', ...names, '-n', this.node, ...args];
+    return this.netns
+      ? run('ip', ['netns', 'exec', this.netns, ...command], timeoutMs)
+      : run(command[0]!, command.slice(1), timeoutMs);
   }
 
   /** Starts the Erlang VM again after `kill()` (same data directory, so it rejoins its cluster). */
   async boot(): Promise<void> {
-    await run('rabbitmq-server', ['-detached'], 60_000, this.env());
+    if (this.netns)
+      await run(
+        'ip',
+        ['netns', 'exec', this.netns, 'rabbitmq-server', '-detached'],
+        60_000,
+        this.env(),
+      );
+    else await run('rabbitmq-server', ['-detached'], 60_000, this.env());
     // await_startup fails at once until the node has registered with epmd: poll it.
     await pollUntil(
       `${this.node} to start`,
@@ -245,8 +273,10 @@ export class RabbitNode {
       RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
       RABBITMQ_CONF_ENV_FILE: join(this.dir, 'rabbitmq-env.conf'),
       RABBITMQ_PID_FILE: join(this.dir, 'pid'),
-      // Keep the distribution listener on loopback, like the machine's own node.
-      ERL_FLAGS: '-kernel inet_dist_use_interface {127,0,0,1}',
+      // Keep the distribution listener on loopback, like the machine's own node (or on the node's
+      // address in its namespace).
+      ERL_FLAGS: `-kernel inet_dist_use_interface {${this.host.replaceAll('.', ',')}}`,
+      ...(this.netns ? { RABBITMQ_USE_LONGNAME: 'true' } : {}),
     };
   }
 }
