@@ -16,30 +16,34 @@ export function confirmedNotRun(ledger: Ledger): number {
   return n;
 }
 
-/** `list_queues name messages messages_ready messages_unacknowledged` for `queue`, on one node. */
-export async function depthVia(
+/**
+ * The message count of quorum queue `queue` (vhost `/`) in `node`'s own replica, read from its Raft
+ * state machine (`ra:local_query`). Not `list_queues`: that streams rows back from every node to the
+ * CLI's own Erlang node, which the other namespaces cannot reach, so it hangs in this lab.
+ */
+export async function localCount(
   node: RabbitNode,
   queue: string,
-  timeoutMs = 10_000,
-): Promise<string> {
+  timeoutMs = 30_000,
+): Promise<number> {
   const out = await node.ctl(
-    ['list_queues', 'name', 'messages', 'messages_ready', 'messages_unacknowledged'],
+    ['eval', `ra:local_query({'%2F_${queue}', node()}, fun rabbit_fifo:query_messages_total/1).`],
     timeoutMs,
   );
-  const row = out.split('\n').find((line) => line.split('\t')[0] === queue);
-  return row ? row.split('\t').slice(1).join('/') : 'no such queue';
+  const match = /^\{ok,\{\{\d+,\d+\},(\d+)\}/.exec(out.replace(/\s/g, ''));
+  if (!match) throw new Error(`unexpected: ${out.trim().slice(0, 120)}`);
+  return Number(match[1]);
 }
 
-/** The first node that answers `depthVia` (its node name and the depth), or null if none does. */
-async function depthFromAny(
-  nodes: readonly RabbitNode[],
-  queue: string,
-): Promise<{ node: string; depth: string } | null> {
-  for (const node of nodes) {
-    const depth = await depthVia(node, queue).catch(() => null);
-    if (depth !== null) return { node: node.node, depth };
-  }
-  return null;
+/** Each node's replica count (`node=n`, or `node=?` if it did not answer), in parallel. */
+async function counts(nodes: readonly RabbitNode[], queue: string): Promise<string> {
+  const rows = await Promise.all(
+    nodes.map(async (node) => {
+      const n = await localCount(node, queue).catch(() => '?');
+      return `${node.node.split('@')[0]}=${n}`;
+    }),
+  );
+  return rows.join(' ');
 }
 
 export interface DrainResult {
@@ -50,7 +54,7 @@ export interface DrainResult {
   readonly waitedMs: number;
   /** Why it ended: all ran, nothing moved for quietMs, or the bound. */
   readonly ended: 'all ran' | 'stable' | 'bound';
-  /** The last depth read, `messages/ready/unacked` via node, or "no node answered". */
+  /** The last replica counts read, `node=n` for each node. */
   readonly lastDepth: string;
 }
 
@@ -69,19 +73,20 @@ export async function drain(
   let at60s: number | undefined;
   let last = '';
   let lastChange = start;
-  let lastDepth = 'no node answered';
+  let lastDepth = '';
   for (;;) {
     const notRun = confirmedNotRun(ledger);
     const now = Date.now();
     if (at60s === undefined && now - start >= 60_000) at60s = notRun;
     if (notRun === 0) return result('all ran');
-    const read = await depthFromAny(nodes, queue);
-    if (read) lastDepth = `${read.depth} via ${read.node}`;
-    const state = `${notRun} ${read?.depth ?? '?'}`;
+    const read = await counts(nodes, queue);
+    lastDepth = read;
+    const answered = /=\d/.test(read);
+    const state = `${notRun} ${read}`;
     if (state !== last) {
       last = state;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange >= quietMs && read) return result('stable');
+    } else if (Date.now() - lastChange >= quietMs && answered) return result('stable');
     if (Date.now() - start >= boundMs) return result('bound');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
@@ -96,19 +101,33 @@ export async function drain(
 export async function census(nodes: readonly RabbitNode[], queue: string): Promise<string> {
   const rows = await Promise.all(
     nodes.map(async (node) => {
-      const depth = await depthVia(node, queue, 15_000).catch(
-        (err: unknown) => `error: ${firstLine(err)}`,
-      );
+      const depth = await localCount(node, queue).catch((err: unknown) => `error: ${reason(err)}`);
       const quorum = await node
-        .queues(['quorum_status', queue], 15_000)
-        .then((out) => out.trim().split('\n').join(' | '))
-        .catch((err: unknown) => `error: ${firstLine(err)}`);
-      return `${node.node}: messages/ready/unacked ${depth}; quorum_status ${quorum}`;
+        .queues(['quorum_status', queue, '--formatter', 'json'], 30_000)
+        .then(raftStates)
+        .catch((err: unknown) => `error: ${reason(err)}`);
+      return `${node.node}: messages in its replica ${depth}; quorum_status ${quorum}`;
     }),
   );
   return rows.join('\n  ');
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 160);
+/** `node state commit-index, …` from `quorum_status --formatter json`. */
+function raftStates(json: string): string {
+  const members = JSON.parse(json) as Record<string, string | number>[];
+  return members
+    .map((m) => {
+      const name = String(m['Node Name'] ?? m['Node_Name'] ?? '?').split('@')[0];
+      return `${name} ${m['Raft State'] ?? m['Raft_State']} ${m['Commit Index'] ?? m['Commit_Index']}`;
+    })
+    .join(', ');
+}
+
+/** The end of a failed CLI call's message: what the tool said, not the command line. */
+function reason(err: unknown): string {
+  const lines = (err instanceof Error ? err.message : String(err))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.slice(-2).join(' ').slice(0, 200);
 }
