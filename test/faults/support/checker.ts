@@ -84,7 +84,11 @@ export function check(
     `${scenario}: sent ${sentAt.size}, done ${done}, dead ${dead}, lost ${lost.length}, ` +
     `duplicates ${duplicates.length} (explained ${explained.length})${extra ? `; ${extra}` : ''}` +
     unexplained
-      .map((id) => `\n  unexplained duplicate ${describe(id, sentAt.get(id), runs.get(id))}`)
+      .map(
+        (id) =>
+          `\n  unexplained duplicate ${describe(id, sentAt.get(id), runs.get(id))}` +
+          nearbyFaults(sentAt.get(id), runs.get(id), faults),
+      )
       .join('');
   return {
     sent: sentAt.size,
@@ -113,6 +117,21 @@ function describe(
   return `${id}: sent ${sent ? `+0…+${sent.t - sent.t0} ms` : 'unconfirmed'}, ${rows.join(', ')}`;
 }
 
+/** The faults within 10 s of a duplicate's timeline, relative to its send, so a log says what was near. */
+function nearbyFaults(
+  sent: { t0: number; t: number } | undefined,
+  events: readonly LedgerEvent[] = [],
+  faults: readonly FaultWindow[],
+): string {
+  const origin = sent?.t0 ?? events[0]?.t ?? 0;
+  const last = events.at(-1)?.t ?? origin;
+  const near = faults.filter((f) => overlaps(origin - 10_000, last + 10_000, f));
+  if (near.length === 0) return '; no fault within 10 s';
+  const at = (f: FaultWindow): string =>
+    `${f.label}${f.pid === undefined ? '' : ` (pid ${f.pid})`} +${f.from - origin}…+${f.to - origin} ms`;
+  return `; faults near it: ${near.map(at).join(', ')}`;
+}
+
 function isExplained(
   sent: { t0: number; t: number } | undefined,
   events: readonly LedgerEvent[],
@@ -124,12 +143,11 @@ function isExplained(
   const first = events.find((ev) => ev.e === 'started');
   const firstEnd = events.find((ev) => ev.e === 'done' || ev.e === 'dead');
   if (!first || !firstEnd) return false;
-  // A delayed task waited in the broker's cascade from its publish until its first run.
-  if (
-    options.delayed &&
-    sent &&
-    faults.some((f) => f.pid === undefined && overlaps(sent.t0, first.t, f))
-  )
+  // A delayed task waited in the broker's cascade from its publish until its first run, and a worker's
+  // delay forwarder moved it out, acking its copy only after the forward was confirmed: a broker fault
+  // in that stay, or the kill of any worker (the forwarder may be any of them, not the one that ran the
+  // task) before that ack, stores it twice.
+  if (options.delayed && sent && faults.some((f) => overlaps(sent.t0, first.t + ACK_SLACK_MS, f)))
     return true;
   // A first run whose ack the fault may have beaten: started before the fault ended, and not finished
   // (plus the ack's way to the broker) before it began.
