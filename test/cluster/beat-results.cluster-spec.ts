@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { BeatService, beatNames, tickId, type TaskQueueOptions } from 'celeriac';
-import { startClient, type TestClient } from '../support/apps.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beatNames, tickId } from 'celeriac';
+import { buildBeatCli } from '../faults/support/beat-process.js';
 import { recordedTicks } from '../faults/support/beat-ledger.js';
 import { Ledger } from '../faults/support/ledger.js';
 import { waitUntil } from '../faults/support/scenario.js';
 import { clusterTaskQueue, startClusterApps, type ClusterApps } from './support/cluster-apps.js';
 import { RabbitCluster } from './support/rabbit-cluster.js';
 import { pollUntil, type RabbitNode } from './support/rabbit-node.js';
+import { inProcessReplica, processReplica, type BeatReplica } from './support/beat-replicas.js';
 import { ResultLoad, type ResultOutcome } from './support/result-load.js';
 import { percentile } from './support/steady-load.js';
 
@@ -33,13 +37,16 @@ const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 describe('beat and results survive a node kill', () => {
   let cluster: RabbitCluster | undefined;
   let apps: ClusterApps | undefined;
-  const beats: TestClient[] = [];
+  const beats: BeatReplica[] = [];
+  let scheduleFile: string | undefined;
 
   beforeAll(async () => {
     cluster = await RabbitCluster.start(3);
   });
   afterEach(async () => {
     for (const b of beats.splice(0)) await b.close().catch(() => undefined);
+    if (scheduleFile) rmSync(scheduleFile, { force: true });
+    scheduleFile = undefined;
     await apps?.close();
     apps = undefined;
   });
@@ -64,7 +71,11 @@ describe('beat and results survive a node kill', () => {
     return [...urls.slice(first), ...urls.slice(0, first)];
   }
 
-  it('beat: kill -9 of the node leading the election queue and the tick stream; slots fire, none twice', async () => {
+  /**
+   * Two beat replicas of `kind`, A on node 1 first and B on node 2 first, fire a 1-second entry into the task
+   * queue of a worker on node 3; the node leading the election queue is killed and booted again.
+   */
+  async function beatAcrossKill(kind: 'in-process' | 'process') {
     const c = cluster!;
     const n2 = c.nodes[1]!;
     const ledger = new Ledger();
@@ -72,31 +83,32 @@ describe('beat and results survive a node kill', () => {
     apps = await startClusterApps(urlsFrom(2), ledger);
     const prefix = `cluster.beat.${randomUUID().slice(0, 8)}`;
     const names = beatNames(prefix);
-    const beatOptions = (first: number): TaskQueueOptions => ({
-      url: urlsFrom(first),
-      defaultQueue: apps!.queue,
-      queues: [clusterTaskQueue(apps!.queue)],
-      reconnectDelayMs: 250,
-      connectTimeoutMs: 2_000,
-      beat: {
-        prefix,
-        schedule: { tick: { task: 'faults.record', schedule: 1, args: [0] } },
-      },
-    });
+    const schedule = { tick: { task: 'faults.record', schedule: 1, args: [0] } };
+    const replica = async (first: number): Promise<BeatReplica> => {
+      if (kind === 'process') {
+        // A schedule file cannot declare a quorum queue: the tick goes through the default exchange with
+        // the queue's name as its key, so the beat declares nothing (an unconfigured queue would be
+        // declared classic, which a quorum queue refuses with a 406).
+        scheduleFile = join(tmpdir(), `celeriac-beat-${randomUUID().slice(0, 8)}.json`);
+        const entry = { ...schedule.tick, options: { exchange: '', routing_key: apps!.queue } };
+        writeFileSync(scheduleFile, JSON.stringify({ tick: entry }));
+        return processReplica(urlsFrom(first), scheduleFile, prefix);
+      }
+      return inProcessReplica({
+        url: urlsFrom(first),
+        defaultQueue: apps!.queue,
+        queues: [clusterTaskQueue(apps!.queue)],
+        reconnectDelayMs: 250,
+        connectTimeoutMs: 2_000,
+        beat: { prefix, schedule },
+      });
+    };
     // Replica A starts on node 1 and declares the beat's queue and stream there (client-local leaders).
-    const a = await startClient(beatOptions(0));
-    beats.push(a);
-    const beatA = a.app.get(BeatService);
-    await beatA.start();
-    await pollUntil(
-      'replica A leads',
-      () => Promise.resolve(beatA.status()?.leader === true),
-      30_000,
-    );
-    const b = await startClient(beatOptions(1));
-    beats.push(b);
-    const beatB = b.app.get(BeatService);
-    await beatB.start();
+    const beatA = await replica(0);
+    beats.push(beatA);
+    await pollUntil('replica A leads', () => Promise.resolve(beatA.ledSince(0)), 30_000);
+    const beatB = await replica(1);
+    beats.push(beatB);
     // Every replica a member before the kill (a queue killed right after its declaration may stay leaderless).
     await pollUntil(
       'three members of the leader queue',
@@ -120,7 +132,7 @@ describe('beat and results survive a node kill', () => {
     const takeover = await pollUntil(
       'a replica leading again',
       () => {
-        const leading = [beatA, beatB].find((s) => s.status()?.leader === true);
+        const leading = [beatA, beatB].find((r) => r.ledSince(killedAt));
         return Promise.resolve(leading === undefined ? null : { at: Date.now(), leading });
       },
       60_000,
@@ -168,7 +180,7 @@ describe('beat and results survive a node kill', () => {
     const doubledUnexplained = doubled.filter((id) => !redelivered.has(id));
     const recorded = await recordedTicks(survivor.url(), names.tickStream);
     console.log(
-      `beat across kill -9 of ${killed.node}: election queue led by ${leaderQueueLeader.node} ` +
+      `beat (${kind}) across kill -9 of ${killed.node}: election queue led by ${leaderQueueLeader.node} ` +
         `(then ${electionQueueLeaderAfter ?? '?'}), tick stream by ${streamLeader}; replica ${newLeader} ` +
         `leads ${takeoverMs} ms after the kill, first tick run ${firstRunAfter - killedAt} ms after it; ` +
         `node back in ${rejoinMs} ms\n  slots ${slots.length}, run ${slots.length - missing.length}, ` +
@@ -182,6 +194,15 @@ describe('beat and results survive a node kill', () => {
     expect(missing.length).toBeLessThanOrEqual(Math.ceil((windowTo - windowFrom) / 1000) + 1);
     expect(doubledUnexplained).toEqual([]);
     expect(recorded.copies).toBe(recorded.ticks.size);
+  }
+
+  it('beat: kill -9 of the node leading the election queue and the tick stream; slots fire, none twice', async () => {
+    await beatAcrossKill('in-process');
+  });
+
+  it('beat, two `celeriac beat` processes with --broker for every node: the same kill', async () => {
+    await buildBeatCli();
+    await beatAcrossKill('process');
   });
 
   /**
