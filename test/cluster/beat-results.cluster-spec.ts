@@ -86,9 +86,7 @@ describe('beat and results survive a node kill', () => {
     const schedule = { tick: { task: 'faults.record', schedule: 1, args: [0] } };
     const replica = async (first: number): Promise<BeatReplica> => {
       if (kind === 'process') {
-        // A schedule file cannot declare a quorum queue: the tick goes through the default exchange with
-        // the queue's name as its key, so the beat declares nothing (an unconfigured queue would be
-        // declared classic, which a quorum queue refuses with a 406).
+        // Through the default exchange with the queue's name as key: the beat declares nothing.
         scheduleFile = join(tmpdir(), `celeriac-beat-${randomUUID().slice(0, 8)}.json`);
         const entry = { ...schedule.tick, options: { exchange: '', routing_key: apps!.queue } };
         writeFileSync(scheduleFile, JSON.stringify({ tick: entry }));
