@@ -57,21 +57,28 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
   });
 
   /** A fresh queue and beat prefix, a consumer collecting ticks, and a factory of beat replicas. */
-  async function setup(entries: Record<string, BeatEntryOptions>) {
+  /**
+   * `unconfiguredQuorum`: the tick queue is a quorum queue the beat's options do not name (its default
+   * queue is another), as for `celeriac beat` with a schedule file.
+   */
+  async function setup(entries: Record<string, BeatEntryOptions>, unconfiguredQuorum = false) {
     const queue = uniqueName('beat-q');
     const prefix = uniqueName('beat');
     const names = beatNames(prefix);
     const seen: SeenTick[] = [];
     const options = resolveOptions({
       url: RABBITMQ_URL,
-      defaultQueue: queue,
+      defaultQueue: unconfiguredQuorum ? uniqueName('beat-default') : queue,
       reconnectDelayMs: 200,
       beat: { prefix, pulseIntervalMs: 250, leaseMs: 1_000 },
     });
     const resolved = Object.entries(entries).map(([name, e]) =>
       resolveBeatEntry(name, { ...e, options: { queue, ...e.options } }, name),
     );
-    await channel.assertQueue(queue, { durable: true });
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-queue-type': unconfiguredQuorum ? 'quorum' : 'classic' },
+    });
     const consumer = await channel.consume(queue, (msg) => {
       if (!msg) return;
       const h = msg.properties.headers ?? {};
@@ -122,6 +129,20 @@ describe('beat: one leader, recorded ticks, no double fire', () => {
       expect(tick.expiration).toBeUndefined();
     }
     expect(new Set(seen.map((t) => t.id)).size).toBe(seen.length);
+  });
+
+  it('sends to a quorum queue the beat was not told about (a schedule file names only the queue)', async () => {
+    // The queue is not in the beat's `queues`: declaring it as Celery's classic missing queue would be
+    // refused with a 406 and no tick would go out.
+    const { seen, replica } = await setup({ q: { task: 'beat.q', schedule: 0.2 } }, true);
+    await replica();
+    await waitFor(
+      '3 ticks',
+      () => seen.length,
+      (n) => n >= 3,
+      10_000,
+    );
+    expect(seen.every((t) => t.entry === 'q')).toBe(true);
   });
 
   it('sends each entry with its priority, headers and expiry', async () => {

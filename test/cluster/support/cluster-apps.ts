@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskQueueOptions } from 'celeriac';
+import type { QueueOptions, TaskQueueOptions } from 'celeriac';
 import { startClient, startWorker, type TestClient, type TestWorker } from '../../support/apps.js';
 import { FaultTasks, LEDGER } from '../../faults/support/fault-tasks.js';
 import type { Ledger } from '../../faults/support/ledger.js';
@@ -18,11 +18,25 @@ export interface ClusterApps {
   close(): Promise<void>;
 }
 
-/** `overrides` replace the defaults below, for both processes (a delay mode, say). */
+/** The declaration of a cluster test's task queue: quorum, three replicas whatever the node's default. */
+export function clusterTaskQueue(name: string): QueueOptions {
+  // A poison task stops after 10 deliveries.
+  return {
+    name,
+    type: 'quorum',
+    arguments: { 'x-quorum-initial-group-size': 3, 'x-delivery-limit': 10 },
+  };
+}
+
+/**
+ * `overrides` replace the defaults below, for both processes (a delay mode, say). `workerUrls` puts the
+ * worker on other nodes first than the client (default: the same order).
+ */
 export async function startClusterApps(
   urls: readonly string[],
   ledger: Ledger,
   overrides: Partial<TaskQueueOptions> = {},
+  workerUrls: readonly string[] = urls,
 ): Promise<ClusterApps> {
   const tag = randomUUID().slice(0, 8);
   const queue = `cluster.tasks.${tag}`;
@@ -36,17 +50,10 @@ export async function startClusterApps(
     reconnectDelayMs: 250,
     connectTimeoutMs: 2_000,
     publishTimeoutMs: 60_000,
-    queues: [
-      {
-        name: queue,
-        type: 'quorum',
-        // Three replicas whatever the node's default; a poison task stops after 10 deliveries.
-        arguments: { 'x-quorum-initial-group-size': 3, 'x-delivery-limit': 10 },
-      },
-    ],
+    queues: [clusterTaskQueue(queue)],
     ...overrides,
   };
-  const worker = await startWorker({ ...options, worker: { concurrency: 20 } }, [
+  const worker = await startWorker({ ...options, url: workerUrls, worker: { concurrency: 20 } }, [
     FaultTasks,
     { provide: LEDGER, useValue: ledger },
   ]);

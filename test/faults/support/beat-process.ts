@@ -50,7 +50,13 @@ export class BeatProcess {
     });
   }
 
-  static start(options: { url: string; schedule: string; prefix: string }): BeatProcess {
+  /** `url`: one URL, or several (one `--broker` each, tried in order). */
+  static start(options: {
+    url: string | readonly string[];
+    schedule: string;
+    prefix: string;
+  }): BeatProcess {
+    const urls = typeof options.url === 'string' ? [options.url] : options.url;
     const child = spawn(
       process.execPath,
       [
@@ -58,8 +64,7 @@ export class BeatProcess {
         'beat',
         '--schedule',
         options.schedule,
-        '--broker',
-        options.url,
+        ...urls.flatMap((url) => ['--broker', url]),
         '--prefix',
         options.prefix,
       ],

@@ -4,7 +4,7 @@ import { PayloadTooLargeError } from '../errors/payload-too-large.error.js';
 import { encodeTask } from '../message/encode-task.js';
 import type { ResolvedRoute, ResolvedTaskQueueOptions } from '../options/task-queue-options.js';
 import { createTaskRouter, type TaskRouter } from '../routing/task-router.js';
-import { assertQueueTopology } from '../transport/topology.js';
+import { assertQueueTopology, queueDepth } from '../transport/topology.js';
 import { publishConfirmed } from './confirmed-publish.js';
 import type { ElectionSession } from './election-session.js';
 import { tickMessage, type Tick } from './tick-message.js';
@@ -74,7 +74,11 @@ export class TickSender {
     const queue =
       route.declare ?? (route.queue === null ? undefined : this.options.queues.get(route.queue));
     if (queue !== undefined && !this.declared.has(`queue:${queue.name}`)) {
-      await assertQueueTopology(channel, queue);
+      // An unconfigured queue that exists is used as it is: declaring it as Celery's missing (classic) queue
+      // would be refused (406) for a quorum queue, end the session, and no tick would ever go out.
+      const exists =
+        route.declare !== null && (await queueDepth(this.session.connection, queue.name)) !== null;
+      if (!exists) await assertQueueTopology(channel, queue);
       this.declared.add(`queue:${queue.name}`);
     }
     if (route.exchange === '' || this.declared.has(`bind:${route.exchange}`)) return;

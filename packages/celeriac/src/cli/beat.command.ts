@@ -10,13 +10,14 @@ import { tlsFromFlags, withTlsOptions, type TlsFlags } from './cli-tls.js';
 
 interface BeatCommandOptions extends TlsFlags {
   readonly schedule: string;
-  readonly broker?: string;
+  /** Every `--broker` given, in order. */
+  readonly broker?: readonly string[];
   readonly list?: boolean;
   readonly prefix?: string;
 }
 
 /**
- * `celeriac beat --schedule FILE [--broker URL] [--list] [--prefix NAME]`: runs a standalone beat replica
+ * `celeriac beat --schedule FILE [--broker URL]... [--list] [--prefix NAME]`: runs a standalone beat replica
  * (any number may run; one leads), or with `--list` prints the entries, their next run and the leader.
  */
 export function registerBeatCommand(program: Command): void {
@@ -28,7 +29,11 @@ export function registerBeatCommand(program: Command): void {
       '-s, --schedule <file>',
       "JSON schedule, shaped like Celery's beat_schedule: name -> {task, schedule, args, kwargs, options}",
     )
-    .option('-b, --broker <url>', 'broker URL (default: $RABBITMQ_URL, else amqp://localhost)')
+    .option(
+      '-b, --broker <url>',
+      'broker URL; repeat it with the nodes of a cluster, tried in order on every reconnect (default: $RABBITMQ_URL, else amqp://localhost)',
+      (value: string, previous: readonly string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('-l, --list', 'print the entries, each one’s next run and the leader, then exit')
     .option(
       '--prefix <name>',
@@ -39,14 +44,26 @@ export function registerBeatCommand(program: Command): void {
     });
 }
 
+/**
+ * The URLs a beat replica connects to: every `--broker`, in order (a replica whose node dies reconnects to the
+ * next one, so it keeps taking part in the election), else `$RABBITMQ_URL`; empty for the default.
+ */
+export function beatBrokerUrls(
+  brokers: readonly string[] | undefined,
+  env: string | undefined,
+): string[] {
+  if (brokers !== undefined && brokers.length > 0) return [...brokers];
+  return env !== undefined && env !== '' ? [env] : [];
+}
+
 async function runBeatCommand(flags: BeatCommandOptions): Promise<void> {
   let options: ResolvedTaskQueueOptions;
   let entries: ReturnType<typeof parseScheduleFile>;
   try {
-    const url = flags.broker ?? process.env['RABBITMQ_URL'];
-    const tls = tlsFromFlags(flags, url ?? '');
+    const urls = beatBrokerUrls(flags.broker, process.env['RABBITMQ_URL']);
+    const tls = tlsFromFlags(flags, urls[0] ?? '');
     options = resolveOptions({
-      ...(url !== undefined && url !== '' ? { url } : {}),
+      ...(urls.length > 0 ? { url: urls } : {}),
       ...(tls !== undefined ? { tls } : {}),
       ...(flags.prefix !== undefined ? { beat: { prefix: flags.prefix } } : {}),
     });
