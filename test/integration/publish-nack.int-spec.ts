@@ -65,6 +65,8 @@ describe('a publish the broker nacks', () => {
   }
 
   it('is written again on new channels until its deadline, then times out', async () => {
+    // The client opens its publish connection in the background as it starts: count from once it is up.
+    await expect.poll(connects, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     const connectsBefore = connects();
     const start = Date.now();
     const error = await await sendIntoFullQueue();
